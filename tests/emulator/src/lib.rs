@@ -1,0 +1,1 @@
+//! A local COS server as strict as COS, for tests, benchmarks and the demo.

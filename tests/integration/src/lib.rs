@@ -1,0 +1,1 @@
+//! The COS conformance suite, run against the emulator or, given credentials, real COS.

@@ -1,0 +1,48 @@
+//! Project tasks, run as `cargo xtask <task>`: demo, emulator, integration, interop, bench, sign.
+//!
+//! Each task lives in its own module; this file only dispatches, so that the tasks can grow
+//! independently.
+
+use std::process::ExitCode;
+
+mod bench;
+mod demo;
+mod emulator;
+mod integration;
+mod interop;
+mod sign;
+
+const USAGE: &str = "usage: cargo xtask <task> [args]
+
+tasks:
+  demo          the emulator on loopback plus real uploads with progress (the main job)
+  emulator      run the local COS emulator (cos-emulator's flags)
+  integration   run the conformance suite against the emulator (or real COS with COS_* set)
+  interop       drive Tencent's Node.js SDK against the emulator
+  bench         benchmarks (`bench upload`)
+  sign          sign JSON-line requests from stdin (`--explain` adds intermediates)";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let Some(task) = args.next() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest: Vec<String> = args.collect();
+    match task.as_str() {
+        "demo" => demo::run(&rest),
+        "emulator" => emulator::run(&rest),
+        "integration" => integration::run(&rest),
+        "interop" => interop::run(&rest),
+        "bench" => bench::run(&rest),
+        "sign" => sign::run(&rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!("unknown task `{other}`\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
