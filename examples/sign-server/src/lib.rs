@@ -1,0 +1,40 @@
+//! A direct-upload signing server for mini programs and browsers, built on `cos-sign`.
+//!
+//! The client sends only a file extension; the server picks a random dated key, signs a
+//! credential that can write exactly that key, and answers with the fields of Tencent's
+//! direct-upload guide: `GET /put-auth?ext=jpg` → `{cosHost, cosKey, authorization,
+//! securityToken}` for `PUT {scheme}://{cosHost}/{cosKey}`, and `GET /post-policy?ext=jpg` →
+//! `{cosHost, cosKey, policy, qSignAlgorithm, qAk, qKeyTime, qSignature, securityToken}` for a
+//! form POST to `{scheme}://{cosHost}`. Each answer also carries `url`, the full address to send
+//! to (the guide's clients assume https; the emulator speaks http). Both endpoints require
+//! `Authorization: Bearer <token>`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), cos_sign_server::SignServerError> {
+//! use cos_sign_server::{Addressing, CredentialSource, ExtensionAllowList, SignServerConfig};
+//! let config = SignServerConfig {
+//!     bucket: "photos-1250000000".into(),
+//!     addressing: Addressing::cos_default("photos-1250000000", "ap-guangzhou"),
+//!     prefix: "uploads".into(),
+//!     max_bytes: 10 << 20,
+//!     allowed_extensions: ExtensionAllowList::new(["jpg", "png"]),
+//!     bearer_token: "change-me".into(),
+//!     credential_ttl: std::time::Duration::from_secs(600),
+//! };
+//! let keys = CredentialSource::Static(cos_sign::Credentials::new("AKID…", "secret"));
+//! let server = cos_sign_server::start(config, keys, "127.0.0.1:8080".parse().unwrap()).await?;
+//! println!("signing on {}", server.url());
+//! # Ok(()) }
+//! ```
+
+mod addressing;
+mod credentials;
+mod error;
+mod keys;
+mod server;
+
+pub use addressing::Addressing;
+pub use credentials::{CredentialSource, SigningKeys, StsSource};
+pub use error::{RequestError, SignServerError};
+pub use keys::{ExtensionAllowList, generate_key};
+pub use server::{RunningSignServer, SignServerConfig, start};

@@ -1,0 +1,111 @@
+//! `cos-sign-server`: the direct-upload signing server as a command.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use cos_sign_server::{
+    Addressing, CredentialSource, ExtensionAllowList, SignServerConfig, StsSource,
+};
+
+/// Hands out credentials that can upload exactly one server-chosen key.
+///
+/// Credentials: COS_SECRET_ID and COS_SECRET_KEY (permanent keys), or --sts-url to fetch
+/// temporary keys (e.g. the emulator's http://127.0.0.1:PORT/-/sts).
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The bucket, NAME-APPID.
+    #[arg(long)]
+    bucket: String,
+    /// The bucket's region, e.g. ap-guangzhou.
+    #[arg(long)]
+    region: String,
+    /// COS endpoint (e.g. the emulator's http://127.0.0.1:PORT); default: the bucket's COS domain.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Keys are created as PREFIX/yyyymmdd/RANDOM.EXT.
+    #[arg(long, default_value = "uploads")]
+    prefix: String,
+    /// Largest upload allowed by a POST policy or a declared PUT size.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    max_bytes: u64,
+    /// Allowed extensions, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "jpg,jpeg,png,gif,webp,mp4,mov"
+    )]
+    allow_ext: Vec<String>,
+    /// Bearer token clients must present (Authorization: Bearer TOKEN).
+    #[arg(long, env = "COS_SIGN_SERVER_TOKEN", hide_env_values = true)]
+    token: String,
+    /// Validity of each handed-out credential, in seconds.
+    #[arg(long, default_value_t = 600)]
+    ttl: u64,
+    /// Fetch temporary keys from this STS URL instead of using COS_SECRET_ID/COS_SECRET_KEY.
+    #[arg(long)]
+    sts_url: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cos-sign-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), cos_sign_server::SignServerError> {
+    let addressing = match &args.endpoint {
+        Some(endpoint) => Addressing::from_endpoint(endpoint, &args.bucket)?,
+        None => Addressing::cos_default(&args.bucket, &args.region),
+    };
+    let keys = match args.sts_url {
+        Some(url) => CredentialSource::Sts(Box::new(StsSource::new(url, 1800))),
+        None => {
+            let id = std::env::var("COS_SECRET_ID").ok();
+            let key = std::env::var("COS_SECRET_KEY").ok();
+            match (id, key) {
+                (Some(id), Some(key)) => {
+                    let mut credentials = cos_sign::Credentials::new(id, key);
+                    if let Ok(token) = std::env::var("COS_SECURITY_TOKEN") {
+                        credentials = credentials.with_security_token(token);
+                    }
+                    CredentialSource::Static(credentials)
+                }
+                _ => {
+                    return Err(cos_sign_server::SignServerError::Config(
+                        "set COS_SECRET_ID and COS_SECRET_KEY, or pass --sts-url".into(),
+                    ));
+                }
+            }
+        }
+    };
+    let config = SignServerConfig {
+        bucket: args.bucket,
+        addressing,
+        prefix: args.prefix,
+        max_bytes: args.max_bytes,
+        allowed_extensions: ExtensionAllowList::new(&args.allow_ext),
+        bearer_token: args.token,
+        credential_ttl: Duration::from_secs(args.ttl),
+    };
+    let server = cos_sign_server::start(config, keys, args.listen).await?;
+    println!("listening on {}", server.url());
+    let _ = tokio::signal::ctrl_c().await;
+    server.shutdown().await;
+    Ok(())
+}
