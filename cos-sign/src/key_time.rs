@@ -1,0 +1,188 @@
+//! [`KeyTime`]: the `start;end` validity window (Unix seconds) of a signature.
+
+use core::fmt;
+use core::str::FromStr;
+
+/// The validity window of a signature, in Unix seconds (UTC): `q-key-time` = `q-sign-time` =
+/// `"<start>;<end>"`. The caller picks it (this crate has no clock).
+///
+/// ```
+/// let kt: cos_sign::KeyTime = "1700000000;1700003600".parse().unwrap();
+/// assert_eq!(kt, cos_sign::KeyTime::new(1700000000, 1700003600));
+/// assert_eq!(kt.to_string(), "1700000000;1700003600");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyTime {
+    /// First second the signature is valid (inclusive).
+    pub start: u64,
+    /// Last second the signature is valid (inclusive).
+    pub end: u64,
+}
+
+impl KeyTime {
+    /// The window `start..=end`.
+    pub const fn new(start: u64, end: u64) -> Self {
+        Self { start, end }
+    }
+
+    /// The window `now..=now + seconds` (saturating).
+    pub const fn starting_at(now: u64, seconds: u64) -> Self {
+        Self {
+            start: now,
+            end: now.saturating_add(seconds),
+        }
+    }
+
+    /// Is `now` inside the window (both ends inclusive)?
+    pub const fn contains(&self, now: u64) -> bool {
+        self.start <= now && now <= self.end
+    }
+
+    /// The `start;end` text without allocating.
+    pub(crate) fn text(&self) -> KeyTimeText {
+        let mut text = KeyTimeText {
+            buf: [0; KEY_TIME_MAX],
+            len: 0,
+        };
+        text.push_u64(self.start);
+        text.buf[text.len] = b';';
+        text.len += 1;
+        text.push_u64(self.end);
+        text
+    }
+}
+
+/// Two `u64`s in decimal plus the `;`.
+const KEY_TIME_MAX: usize = 20 + 1 + 20;
+
+/// `start;end` formatted on the stack.
+#[derive(Clone, Copy)]
+pub(crate) struct KeyTimeText {
+    buf: [u8; KEY_TIME_MAX],
+    len: usize,
+}
+
+impl KeyTimeText {
+    fn push_u64(&mut self, mut n: u64) {
+        // Two digits per division, from a table.
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        while n >= 100 {
+            // `n % 100 < 100`, so the cast is lossless.
+            let pair = 2 * (n % 100) as usize;
+            n /= 100;
+            i -= 2;
+            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if n >= 10 {
+            let pair = 2 * n as usize;
+            i -= 2;
+            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
+            i -= 1;
+            // `n < 10` here.
+            digits[i] = b'0' + n as u8;
+        }
+        let count = digits.len() - i;
+        self.buf[self.len..self.len + count].copy_from_slice(&digits[i..]);
+        self.len += count;
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII digits and `;` are ever written.
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for KeyTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text().as_str())
+    }
+}
+
+/// Why a `start;end` text is not a [`KeyTime`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyTimeError {
+    /// No `;` separating start and end.
+    #[error("key time must be `start;end`")]
+    MissingSeparator,
+    /// A part is not a decimal number of seconds.
+    #[error("key time {part} is not a decimal number of seconds")]
+    InvalidNumber {
+        /// `"start"` or `"end"`.
+        part: &'static str,
+    },
+}
+
+fn parse_seconds(text: &str, part: &'static str) -> Result<u64, KeyTimeError> {
+    // `u64::from_str` accepts a leading `+`; a key time is plain digits.
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(KeyTimeError::InvalidNumber { part });
+    }
+    text.parse()
+        .map_err(|_| KeyTimeError::InvalidNumber { part })
+}
+
+impl FromStr for KeyTime {
+    type Err = KeyTimeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (start, end) = s.split_once(';').ok_or(KeyTimeError::MissingSeparator)?;
+        Ok(Self {
+            start: parse_seconds(start, "start")?,
+            end: parse_seconds(end, "end")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn formats_and_parses() {
+        let kt = KeyTime::new(0, u64::MAX);
+        assert_eq!(kt.to_string(), "0;18446744073709551615");
+        assert_eq!(kt.to_string().parse::<KeyTime>(), Ok(kt));
+        assert_eq!(
+            KeyTime::new(1557989151, 1557996351).to_string(),
+            "1557989151;1557996351"
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_text() {
+        assert_eq!("12".parse::<KeyTime>(), Err(KeyTimeError::MissingSeparator));
+        assert_eq!(
+            "+1;2".parse::<KeyTime>(),
+            Err(KeyTimeError::InvalidNumber { part: "start" })
+        );
+        assert_eq!(
+            "1;".parse::<KeyTime>(),
+            Err(KeyTimeError::InvalidNumber { part: "end" })
+        );
+        assert_eq!(
+            "1;99999999999999999999".parse::<KeyTime>(),
+            Err(KeyTimeError::InvalidNumber { part: "end" })
+        );
+        assert_eq!(
+            "1;2;3".parse::<KeyTime>(),
+            Err(KeyTimeError::InvalidNumber { part: "end" })
+        );
+    }
+
+    #[test]
+    fn window_is_inclusive() {
+        let kt = KeyTime::starting_at(10, 5);
+        assert!(!kt.contains(9));
+        assert!(kt.contains(10) && kt.contains(15));
+        assert!(!kt.contains(16));
+    }
+}
