@@ -79,14 +79,26 @@ impl PostObject {
 
     /// The signed form fields (cos-sign's `PostForm::fields()`), and any others (`acl`,
     /// `x-cos-meta-*`, `Cache-Control`, …), in order.
-    pub fn fields(mut self, fields: &[(String, String)]) -> Self {
-        self.fields.extend(fields.iter().cloned());
-        self
+    ///
+    /// A `Content-Type` among them (cos-sign's `PostPolicy::content_type` puts one there, and
+    /// the policy then requires it) becomes the form's Content-Type unless
+    /// [`content_type`](Self::content_type) sets one.
+    pub fn fields(self, fields: &[(String, String)]) -> Self {
+        fields.iter().fold(self, |form, (name, value)| {
+            form.field(name.clone(), value.clone())
+        })
     }
 
-    /// One more form field.
+    /// One more form field (a `Content-Type` field is adopted as by [`fields`](Self::fields)).
     pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.fields.push((name.into(), value.into()));
+        let name = name.into();
+        if name.eq_ignore_ascii_case("content-type") {
+            if self.content_type.is_none() {
+                self.content_type = Some(value.into());
+            }
+        } else {
+            self.fields.push((name, value.into()));
+        }
         self
     }
 
@@ -511,5 +523,31 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(err.cos().unwrap().code, ErrorCode::InvalidPolicyDocument);
+    }
+
+    #[test]
+    fn a_content_type_among_the_signed_fields_is_sent() {
+        let key = ObjectKey::new("a.txt").unwrap();
+        let signed = vec![
+            ("policy".to_owned(), "cG9saWN5".to_owned()),
+            ("Content-Type".to_owned(), "text/plain".to_owned()),
+        ];
+        let form = PostObject::new(key.clone(), Bytes::from_static(b"x")).fields(&signed);
+        let fields = form.form_fields();
+        assert_eq!(
+            fields
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .collect::<Vec<_>>(),
+            [&("Content-Type".to_owned(), "text/plain".to_owned())]
+        );
+        let explicit = PostObject::new(key, Bytes::from_static(b"x"))
+            .content_type("image/png")
+            .fields(&signed);
+        assert!(
+            explicit
+                .form_fields()
+                .contains(&("Content-Type".to_owned(), "image/png".to_owned()))
+        );
     }
 }
