@@ -1,0 +1,220 @@
+//! `TransportError`: what went wrong while moving one HTTP exchange, and whether the request may
+//! have reached the server (which decides whether a retry of a non-idempotent request is safe).
+
+use std::error::Error as StdError;
+use std::fmt;
+
+/// A boxed error source.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Which timer fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// The TCP connection (or the TLS handshake) was not established in time.
+    Connect,
+    /// The connection stopped accepting request-body bytes for longer than the idle timeout.
+    RequestBodyIdle,
+    /// The request was fully written but the response headers did not arrive in time.
+    ResponseHeaders,
+    /// The response body stalled: no frame arrived within the idle timeout.
+    ResponseBodyIdle,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "connect",
+            TimeoutKind::RequestBodyIdle => "request body idle",
+            TimeoutKind::ResponseHeaders => "response headers",
+            TimeoutKind::ResponseBodyIdle => "response body idle",
+        })
+    }
+}
+
+/// What failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// Resolving the name or opening the TCP connection failed.
+    Connect,
+    /// The TLS handshake or the TLS session failed (certificate, protocol, alert).
+    Tls,
+    /// A timer fired.
+    Timeout(TimeoutKind),
+    /// The connection broke (reset, closed early, broken pipe).
+    Io,
+    /// The peer spoke invalid HTTP, or the request could not be expressed in HTTP.
+    Protocol,
+    /// Reading the response body (or producing the request body) failed.
+    Body,
+    /// A response body was longer than the limit the caller set.
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Anything else (a test transport that has no answer, a runtime error).
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportErrorKind::Connect => f.write_str("connect error"),
+            TransportErrorKind::Tls => f.write_str("TLS error"),
+            TransportErrorKind::Timeout(kind) => write!(f, "{kind} timeout"),
+            TransportErrorKind::Io => f.write_str("connection error"),
+            TransportErrorKind::Protocol => f.write_str("HTTP protocol error"),
+            TransportErrorKind::Body => f.write_str("body error"),
+            TransportErrorKind::BodyTooLarge { limit } => {
+                write!(f, "response body longer than {limit} bytes")
+            }
+            TransportErrorKind::Other => f.write_str("transport error"),
+        }
+    }
+}
+
+/// Whether a failed request may have been seen by the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestState {
+    /// The request certainly did not reach the server (no connection was made): any request may
+    /// be retried.
+    NotSent,
+    /// Some or all of the request may have reached the server: only idempotent requests may be
+    /// retried.
+    MaybeSent,
+}
+
+/// An error moving one HTTP exchange.
+#[derive(Debug, thiserror::Error)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    state: RequestState,
+    message: Option<String>,
+    #[source]
+    source: Option<BoxError>,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl TransportError {
+    /// A new error of `kind` in `state`.
+    pub fn new(kind: TransportErrorKind, state: RequestState) -> Self {
+        Self {
+            kind,
+            state,
+            message: None,
+            source: None,
+        }
+    }
+
+    /// A timeout; the connect timeout is the only one that implies [`RequestState::NotSent`].
+    pub fn timeout(kind: TimeoutKind) -> Self {
+        let state = match kind {
+            TimeoutKind::Connect => RequestState::NotSent,
+            _ => RequestState::MaybeSent,
+        };
+        Self::new(TransportErrorKind::Timeout(kind), state)
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Attaches a human-readable detail.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// What failed.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether the request may have reached the server.
+    pub fn state(&self) -> RequestState {
+        self.state
+    }
+
+    /// `true` unless the request certainly never left this machine.
+    pub fn may_have_reached_server(&self) -> bool {
+        self.state == RequestState::MaybeSent
+    }
+
+    /// `true` for every timeout kind.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.kind, TransportErrorKind::Timeout(_))
+    }
+
+    /// Whether a retry could help: everything except a response that was too long for its limit
+    /// and a TLS failure (a bad certificate stays bad).
+    pub fn is_transient(&self) -> bool {
+        !matches!(
+            self.kind,
+            TransportErrorKind::BodyTooLarge { .. } | TransportErrorKind::Tls
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_timeout_is_not_sent_but_others_may_be() {
+        assert!(!TransportError::timeout(TimeoutKind::Connect).may_have_reached_server());
+        for kind in [
+            TimeoutKind::RequestBodyIdle,
+            TimeoutKind::ResponseHeaders,
+            TimeoutKind::ResponseBodyIdle,
+        ] {
+            let err = TransportError::timeout(kind);
+            assert!(err.may_have_reached_server());
+            assert!(err.is_timeout());
+        }
+    }
+
+    #[test]
+    fn display_includes_message_and_source() {
+        let err = TransportError::new(TransportErrorKind::Io, RequestState::MaybeSent)
+            .with_message("while writing")
+            .with_source(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        let text = err.to_string();
+        assert!(
+            text.starts_with("connection error: while writing: "),
+            "{text}"
+        );
+        assert!(StdError::source(&err).is_some());
+    }
+
+    #[test]
+    fn tls_and_too_large_are_not_transient() {
+        assert!(
+            !TransportError::new(TransportErrorKind::Tls, RequestState::NotSent).is_transient()
+        );
+        assert!(
+            !TransportError::new(
+                TransportErrorKind::BodyTooLarge { limit: 1 },
+                RequestState::MaybeSent
+            )
+            .is_transient()
+        );
+        assert!(
+            TransportError::new(TransportErrorKind::Io, RequestState::MaybeSent).is_transient()
+        );
+    }
+}
