@@ -1,1 +1,31 @@
 //! The COS conformance suite, run against the emulator or, given credentials, real COS.
+//!
+//! One suite over cos-transport's [`Client`](cos_transport::Client): every case in
+//! [`cases`] is an `async fn(&Context) -> Outcome`. The crate's tests (`tests/conformance.rs`)
+//! run each case with a fresh [`Context`]: an emulator started in-process on an ephemeral
+//! loopback port, or real COS when `COS_SECRET_ID`, `COS_SECRET_KEY`, `COS_BUCKET` and
+//! `COS_REGION` are set (see [`target`]). `cargo xtask integration` runs them.
+//!
+//! The Client talks to the emulator with COS's own virtual-host addressing
+//! (`<bucket>.cos.<region>.myqcloud.com`, signed as such) and a transport pinned to the
+//! emulator's address ([`loopback::Pinned`]). Pre-signed URLs and POST forms go through a
+//! plain hyper-util client ([`plain_http`]), as a browser's would.
+//!
+//! A case that cannot run against its target fails with [`SuiteError::CannotRun`] saying
+//! why; none passes by returning early.
+
+pub mod cases;
+pub mod checks;
+mod cleanup;
+pub mod clock;
+pub mod context;
+pub mod counting;
+pub mod data;
+mod error;
+pub mod loopback;
+pub mod plain_http;
+pub mod raw;
+pub mod target;
+
+pub use context::Context;
+pub use error::{Context as ResultContext, Outcome, SuiteError};
