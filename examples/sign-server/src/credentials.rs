@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use cos_sign::Credentials;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use cos_transport::{Body, HyperTransport, Transport};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
@@ -51,7 +49,7 @@ impl CredentialSource {
 pub struct StsSource {
     url: String,
     duration_secs: u64,
-    client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    http: HyperTransport,
     // One refresh at a time: concurrent signing requests wait for the same fetch.
     cached: Mutex<Option<SigningKeys>>,
 }
@@ -73,16 +71,18 @@ struct StsCredentials {
 
 impl StsSource {
     /// A source asking `url` (e.g. `http://127.0.0.1:9000/-/sts`) for keys valid `duration_secs`.
-    pub fn new(url: impl Into<String>, duration_secs: u64) -> Self {
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build_http();
-        Self {
+    pub fn new(url: impl Into<String>, duration_secs: u64) -> Result<Self, SignServerError> {
+        let http = HyperTransport::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .response_header_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| SignServerError::Config(format!("HTTP client: {e}")))?;
+        Ok(Self {
             url: url.into(),
             duration_secs,
-            client,
+            http,
             cached: Mutex::new(None),
-        }
+        })
     }
 
     async fn keys(&self, now: u64) -> Result<SigningKeys, SignServerError> {
@@ -106,19 +106,19 @@ impl StsSource {
         };
         let uri = format!("{}?duration={}", self.url, self.duration_secs);
         let request = http::Request::post(uri)
-            .body(Full::new(Bytes::new()))
+            .body(Body::from(Bytes::new()))
             .map_err(|e| fail(e.to_string()))?;
-        let response = tokio::time::timeout(Duration::from_secs(10), self.client.request(request))
+        let response = self
+            .http
+            .send(request)
             .await
-            .map_err(|_| fail("timed out".into()))?
             .map_err(|e| fail(e.to_string()))?;
         let status = response.status();
         let body = response
             .into_body()
-            .collect()
+            .collect_limited(64 * 1024)
             .await
-            .map_err(|e| fail(e.to_string()))?
-            .to_bytes();
+            .map_err(|e| fail(e.to_string()))?;
         if !status.is_success() {
             return Err(fail(format!("status {status}")));
         }

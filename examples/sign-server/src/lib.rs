@@ -30,11 +30,13 @@
 mod addressing;
 mod credentials;
 mod error;
+pub mod guide_client;
 mod keys;
 mod server;
 
 pub use addressing::Addressing;
 pub use credentials::{CredentialSource, SigningKeys, StsSource};
 pub use error::{RequestError, SignServerError};
+pub use guide_client::{Answer, GuideClient, GuideClientError};
 pub use keys::{ExtensionAllowList, generate_key};
 pub use server::{RunningSignServer, SignServerConfig, start};

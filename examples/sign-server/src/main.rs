@@ -74,7 +74,7 @@ async fn run(args: Args) -> Result<(), cos_sign_server::SignServerError> {
         None => Addressing::cos_default(&args.bucket, &args.region),
     };
     let keys = match args.sts_url {
-        Some(url) => CredentialSource::Sts(Box::new(StsSource::new(url, 1800))),
+        Some(url) => CredentialSource::Sts(Box::new(StsSource::new(url, 1800)?)),
         None => {
             let id = std::env::var("COS_SECRET_ID").ok();
             let key = std::env::var("COS_SECRET_KEY").ok();
