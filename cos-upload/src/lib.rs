@@ -1,1 +1,61 @@
-//! The upload orchestrator: simple or multipart uploads with bounded memory, retries, progress, pause/cancel/resume and CRC64 end to end.
+//! The upload orchestrator: simple or multipart uploads with bounded memory, retries, progress,
+//! pause/cancel/resume and CRC64 end to end.
+//!
+//! Layers (the quinn-proto discipline): [`plan`] cuts an object into parts (pure), [`state`]
+//! decides what to send next and how to react to faults (pure, no IO, no clock), and a thin
+//! tokio driver performs the machine's actions through [`CosApi`] (implemented for
+//! cos-transport's `Client`).
+//!
+//! ```no_run
+//! # async fn demo(client: cos_transport::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use cos_upload::{Uploader, UploadRequest, PartPolicy};
+//! let uploader = Uploader::builder(client)
+//!     .part_policy(PartPolicy::new().target_part_size(16 << 20))
+//!     .parts_in_flight(8)
+//!     .checkpoint_dir("/var/tmp/cos-checkpoints")
+//!     .build();
+//! let key = cos_model::ObjectKey::new("videos/big.mp4")?;
+//! let handle = uploader.upload(UploadRequest::file(key, "/data/big.mp4"));
+//! let summary = handle.await?;
+//! println!("{} bytes, CRC64 {}", summary.bytes, summary.crc64);
+//! # Ok(()) }
+//! ```
+//!
+//! Memory: a part's permit is taken before its bytes are read and released when COS answered,
+//! so part data in memory stays within `parts in flight × part size` (and the byte budget)
+//! however large the file.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod api;
+mod buffers;
+pub mod checkpoint;
+mod cleanup;
+mod client_api;
+mod driver;
+pub mod error;
+pub mod fault;
+mod handle;
+mod limits;
+pub mod plan;
+pub mod progress;
+mod queue;
+pub mod reconcile;
+mod source;
+pub mod state;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
+mod uploader;
+
+pub use api::{CosApi, UploadOptions};
+pub use checkpoint::{Checkpoint, CheckpointStore, DirStore, MemoryStore};
+pub use cleanup::{CleanupReport, is_orphan};
+pub use driver::{ProgressCallback, UploadSummary};
+pub use error::{CallKind, SourceError, UploadError};
+pub use fault::{ApiError, FaultKind};
+pub use handle::UploadHandle;
+pub use plan::{PartPlan, PartPolicy, StreamSchedule, UploadPlan};
+pub use progress::Progress;
+pub use queue::{QueueResult, UploadQueue};
+pub use source::Source;
+pub use uploader::{UploadRequest, Uploader, UploaderBuilder};

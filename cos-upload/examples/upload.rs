@@ -1,0 +1,199 @@
+//! Uploads one file to COS (or to the emulator) and prints a JSON summary as the last line on
+//! stdout.
+//!
+//! ```text
+//! cargo run --release -p cos-upload --example upload -- \
+//!     --endpoint http://127.0.0.1:9000 --bucket examplebucket-1250000000 --region ap-guangzhou \
+//!     [--part-size BYTES] [--parallel N] [--checkpoint-dir DIR] FILE KEY
+//! ```
+//!
+//! Credentials come from `COS_SECRET_ID`, `COS_SECRET_KEY` and, for temporary keys,
+//! `COS_SECURITY_TOKEN`. With `--endpoint` requests go path-style to that base URL (what the
+//! emulator expects); without it, to `https://<bucket>.cos.<region>.myqcloud.com`. A progress
+//! bar is drawn on stderr when stderr is a terminal. On success the last stdout line is
+//! `{"key","bytes","etag","crc64","parts","resumed_parts","seconds","mib_per_s"}` (`crc64` as a
+//! decimal string, like the `x-cos-hash-crc64ecma` header); on failure a message goes to stderr
+//! and the exit status is 1.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use cos_model::{BucketName, Endpoint, ObjectKey, Region};
+use cos_transport::{Client, StaticCredentials};
+use cos_upload::{PartPolicy, Progress, UploadRequest, Uploader};
+
+#[derive(Debug, Parser)]
+#[command(about = "Upload a file to Tencent Cloud COS with cos-upload")]
+struct Args {
+    /// Base URL to send requests to, path-style (e.g. the emulator's http://127.0.0.1:PORT).
+    /// Without it, real COS is addressed by bucket and region.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// The bucket, `<name>-<APPID>`.
+    #[arg(long)]
+    bucket: String,
+    /// The region, e.g. `ap-guangzhou`.
+    #[arg(long)]
+    region: String,
+    /// Target part size in bytes (COS's 1 MiB minimum and 10 000-part maximum apply).
+    #[arg(long)]
+    part_size: Option<u64>,
+    /// Parts in flight.
+    #[arg(long, default_value_t = 4)]
+    parallel: usize,
+    /// Keep resume checkpoints in this directory (a rerun after a crash continues).
+    #[arg(long)]
+    checkpoint_dir: Option<PathBuf>,
+    /// The file to upload.
+    file: PathBuf,
+    /// The object key.
+    key: String,
+}
+
+fn env(name: &str) -> Result<Option<String>, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => Ok(Some(v)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(e) => Err(format!("{name}: {e}")),
+    }
+}
+
+fn client(args: &Args) -> Result<Client, String> {
+    let secret_id = env("COS_SECRET_ID")?.ok_or("COS_SECRET_ID is not set")?;
+    let secret_key = env("COS_SECRET_KEY")?.ok_or("COS_SECRET_KEY is not set")?;
+    let mut credentials = cos_sign::Credentials::new(secret_id, secret_key);
+    if let Some(token) = env("COS_SECURITY_TOKEN")? {
+        credentials = credentials.with_security_token(token);
+    }
+    let bucket = BucketName::new(&args.bucket).map_err(|e| format!("--bucket: {e}"))?;
+    let region = Region::new(&args.region).map_err(|e| format!("--region: {e}"))?;
+    let endpoint = match &args.endpoint {
+        Some(url) => Endpoint::path_style(url).map_err(|e| format!("--endpoint: {e}"))?,
+        None => Endpoint::new(region),
+    };
+    Client::builder(endpoint)
+        .bucket(bucket)
+        .credentials(StaticCredentials::new(credentials))
+        .build()
+        .map_err(|e| format!("building the client: {e}"))
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} eta {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+fn show(bar: &indicatif::ProgressBar, p: &Progress) {
+    if let Some(total) = p.total_bytes {
+        bar.set_length(total);
+    }
+    bar.set_position(p.acknowledged_bytes);
+    if let Some(parts) = p.parts_total.filter(|n| *n > 0) {
+        bar.set_message(format!("parts {}/{parts}", p.parts_done));
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let client = client(&args)?;
+    let key = ObjectKey::new(&args.key).map_err(|e| format!("KEY: {e}"))?;
+    let mut policy = PartPolicy::new();
+    if let Some(size) = args.part_size {
+        policy = policy.target_part_size(size).single_put_threshold(size);
+    }
+    let mut builder = Uploader::builder(client)
+        .part_policy(policy)
+        .parts_in_flight(args.parallel)
+        .total_parts_in_flight(args.parallel)
+        .progress_interval(std::time::Duration::from_millis(100));
+    if let Some(dir) = &args.checkpoint_dir {
+        builder = builder.checkpoint_dir(dir);
+    }
+    let uploader = builder.build();
+    let bar = progress_bar();
+    let mut request = UploadRequest::file(key, &args.file);
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        request = request.on_progress(move |p| show(&bar, p));
+    }
+    let started = Instant::now();
+    let result = uploader.upload(request).await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let summary = result.map_err(|e| {
+        format!(
+            "upload of {} failed: {}",
+            args.file.display(),
+            error_chain(&e)
+        )
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let mib_per_s = if seconds > 0.0 {
+        summary.bytes as f64 / (1024.0 * 1024.0) / seconds
+    } else {
+        0.0
+    };
+    let line = serde_json::json!({
+        "key": summary.key,
+        "bytes": summary.bytes,
+        "etag": summary.etag,
+        "crc64": summary.crc64.to_string(),
+        "parts": summary.parts,
+        "resumed_parts": summary.resumed_parts,
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+        "mib_per_s": (mib_per_s * 100.0).round() / 100.0,
+    });
+    println!("{line}");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

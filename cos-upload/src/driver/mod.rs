@@ -1,0 +1,616 @@
+//! The driver: runs one upload's state machine against COS on tokio. It takes a permit before
+//! a part is read, runs parts as tasks, runs the one-at-a-time calls beside them, feeds every
+//! result back to the machine, keeps the checkpoint and emits progress. All decisions are the
+//! machine's; this module only does what it is told.
+
+mod calls;
+pub(crate) mod hash;
+mod part;
+mod resume;
+mod saver;
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use cos_model::ObjectKey;
+use futures_util::future::BoxFuture;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::api::{CosApi, UploadOptions};
+use crate::checkpoint::{CheckpointPart, CheckpointStore};
+use crate::error::UploadError;
+use crate::fault::{ApiError, FaultKind};
+use crate::limits::{Limiter, PartPermit};
+use crate::plan::{PartPolicy, PlannedPart, UploadPlan};
+use crate::progress::{Counters, Progress, ProgressTracker};
+use crate::source::{OpenSource, Source};
+use crate::state::{Action, Layout, MachineConfig, ObjectResult, Outcome, UploadMachine};
+
+use calls::CallDone;
+use part::{PartDone, PartOutcome};
+
+/// A progress callback.
+pub type ProgressCallback = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// What the handle asks of a running upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Control {
+    Run,
+    Pause,
+    Cancel,
+}
+
+/// Settings of one upload (the uploader's, with the request's overrides).
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) policy: PartPolicy,
+    pub(crate) machine: MachineConfig,
+    pub(crate) content_md5: bool,
+    pub(crate) resume_by_listing: bool,
+    pub(crate) verify_unrecorded_parts: bool,
+    pub(crate) progress_interval: Duration,
+    pub(crate) part_timeout: Option<Duration>,
+    pub(crate) abort_timeout: Duration,
+}
+
+/// What every task of one upload shares.
+pub(crate) struct Ctx {
+    pub(crate) api: Arc<dyn CosApi>,
+    pub(crate) key: ObjectKey,
+    pub(crate) options: UploadOptions,
+    pub(crate) source: OpenSource,
+    pub(crate) settings: Settings,
+    pub(crate) limiter: Limiter,
+    pub(crate) wire: Arc<AtomicU64>,
+}
+
+/// A successful upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadSummary {
+    /// The object key.
+    pub key: String,
+    /// The object's length.
+    pub bytes: u64,
+    /// The object's ETag (as COS returned it, with quotes).
+    pub etag: String,
+    /// The object's CRC64 (CRC-64/XZ, what `x-cos-hash-crc64ecma` holds).
+    pub crc64: u64,
+    /// Whether COS returned a CRC64 for the object that matched (false only when COS sent none).
+    pub crc64_verified: bool,
+    /// The part count (0 for a single PUT).
+    pub parts: u32,
+    /// Parts that were already on COS from an earlier run and not sent again.
+    pub resumed_parts: u32,
+    /// The multipart upload id (none for a single PUT).
+    pub upload_id: Option<String>,
+    /// How long the upload took.
+    pub elapsed: Duration,
+}
+
+/// One upload, ready to run.
+pub(crate) struct Job {
+    pub(crate) api: Arc<dyn CosApi>,
+    pub(crate) key: ObjectKey,
+    pub(crate) source: Source,
+    pub(crate) options: UploadOptions,
+    pub(crate) settings: Settings,
+    pub(crate) limiter: Limiter,
+    pub(crate) store: Option<Arc<dyn CheckpointStore>>,
+    pub(crate) progress: watch::Sender<Progress>,
+    pub(crate) callback: Option<ProgressCallback>,
+    pub(crate) control: watch::Receiver<Control>,
+}
+
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    epoch: u32,
+    number: u32,
+    delay: Duration,
+}
+
+struct Driver {
+    ctx: Arc<Ctx>,
+    machine: UploadMachine,
+    tasks: JoinSet<PartDone>,
+    task_parts: HashMap<tokio::task::Id, (u32, u32)>,
+    pending: VecDeque<Pending>,
+    acquiring: Option<(Pending, BoxFuture<'static, PartPermit>)>,
+    parked: HashMap<u32, PartPermit>,
+    call: Option<BoxFuture<'static, CallDone>>,
+    keeper: Option<saver::Keeper>,
+    checkpoint_created: u64,
+    tracker: ProgressTracker,
+    progress: watch::Sender<Progress>,
+    callback: Option<ProgressCallback>,
+    control: watch::Receiver<Control>,
+    control_open: bool,
+    started: Instant,
+    epoch_seen: u32,
+    single_len: u64,
+}
+
+/// Runs one upload to its end.
+pub(crate) async fn run(job: Job) -> Result<UploadSummary, UploadError> {
+    let started = Instant::now();
+    let Job {
+        api,
+        key,
+        source,
+        options,
+        settings,
+        limiter,
+        store,
+        progress,
+        callback,
+        control,
+    } = job;
+    let schedule = settings.policy.stream_schedule();
+    let source = source.open(schedule).await?;
+    let mut settings = settings;
+    // A failed upload can be kept for a resume only when its checkpoint can be kept.
+    settings.machine.keep_on_failure = store.is_some() && source.is_rereadable();
+    let ctx = Arc::new(Ctx {
+        api,
+        key,
+        options,
+        source,
+        settings,
+        limiter,
+        wire: Arc::new(AtomicU64::new(0)),
+    });
+    let mut parked = HashMap::new();
+    let mut single_len = 0;
+    let (machine, checkpoint) = match ctx.source.len() {
+        Some(len) => match ctx.settings.policy.plan(len)? {
+            UploadPlan::Single { len } => {
+                single_len = len;
+                (UploadMachine::single(len, ctx.settings.machine), None)
+            }
+            UploadPlan::Multipart(plan) => {
+                let p = resume::prepare(&ctx, plan, store.as_ref()).await;
+                (p.machine, p.checkpoint)
+            }
+        },
+        None => {
+            // A stream: read the first part (under its permit) to learn whether it is small.
+            let first = schedule.part(1).unwrap_or(PlannedPart {
+                number: 1,
+                offset: 0,
+                len: schedule.part_size(1),
+            });
+            let permit = ctx.limiter.acquire(first.len).await;
+            let data = ctx.source.read(first, ctx.limiter.pool()).await?;
+            if (data.len() as u64) < first.len {
+                single_len = data.len() as u64;
+                (
+                    UploadMachine::single(single_len, ctx.settings.machine),
+                    None,
+                )
+            } else {
+                parked.insert(1, permit);
+                (
+                    UploadMachine::multipart(Layout::Stream(schedule), ctx.settings.machine),
+                    None,
+                )
+            }
+        }
+    };
+    let total = ctx.source.len();
+    let keeper = match (&store, resume::id_for(&ctx)) {
+        (Some(store), Some(id)) if !matches!(machine.layout(), None | Some(Layout::Stream(_))) => {
+            Some(saver::Keeper::start(store.clone(), id, checkpoint.clone()))
+        }
+        _ => None,
+    };
+    let interval = ctx.settings.progress_interval;
+    let mut driver = Driver {
+        epoch_seen: machine.epoch(),
+        checkpoint_created: checkpoint.map_or_else(unix_now, |c| c.created_unix),
+        ctx,
+        machine,
+        tasks: JoinSet::new(),
+        task_parts: HashMap::new(),
+        pending: VecDeque::new(),
+        acquiring: None,
+        parked,
+        call: None,
+        keeper,
+        tracker: ProgressTracker::new(total, interval),
+        progress,
+        callback,
+        control,
+        control_open: true,
+        started,
+        single_len,
+    };
+    driver.run_loop().await
+}
+
+/// Polls an optional future; pending forever when there is none.
+async fn maybe<F: Future + Unpin>(f: Option<&mut F>) -> F::Output {
+    match f {
+        Some(f) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Driver {
+    async fn run_loop(&mut self) -> Result<UploadSummary, UploadError> {
+        let mut tick = tokio::time::interval(
+            self.ctx
+                .settings
+                .progress_interval
+                .max(Duration::from_millis(10)),
+        );
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        self.apply_control();
+        self.emit_progress(true);
+        loop {
+            if let Some(outcome) = self.drain_actions().await {
+                return self.finish(outcome).await;
+            }
+            self.start_parts();
+            self.emit_progress(false);
+            tokio::select! {
+                biased;
+                changed = self.control.changed(), if self.control_open => {
+                    if changed.is_ok() {
+                        self.apply_control();
+                    } else {
+                        // The handle was dropped: the upload runs on, detached.
+                        self.control_open = false;
+                    }
+                }
+                done = maybe(self.call.as_mut()), if self.call.is_some() => {
+                    self.call = None;
+                    self.on_call(done);
+                }
+                Some(joined) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
+                    self.on_task(joined);
+                }
+                permit = maybe(self.acquiring.as_mut().map(|(_, f)| f)), if self.acquiring.is_some() => {
+                    if let Some((p, _)) = self.acquiring.take() {
+                        self.spawn_part(p, permit);
+                    }
+                }
+                _ = tick.tick() => {}
+            }
+            self.after_event();
+        }
+    }
+
+    fn apply_control(&mut self) {
+        let control = *self.control.borrow_and_update();
+        match control {
+            Control::Run => {}
+            Control::Pause => self.machine.pause(),
+            Control::Cancel => self.machine.cancel(),
+        }
+    }
+
+    /// Performs the machine's actions until it waits; returns the outcome when it is over.
+    async fn drain_actions(&mut self) -> Option<Outcome> {
+        loop {
+            match self.machine.next_action() {
+                Action::Wait => return None,
+                Action::Finished(outcome) => return Some(outcome),
+                Action::DropParts => self.drop_parts().await,
+                Action::UploadPart {
+                    epoch,
+                    number,
+                    attempt: _,
+                    delay,
+                } => {
+                    let p = Pending {
+                        epoch,
+                        number,
+                        delay,
+                    };
+                    match self.parked.remove(&number) {
+                        Some(permit) => self.spawn_part(p, permit),
+                        None => self.pending.push_back(p),
+                    }
+                }
+                Action::PutObject { delay, .. } => {
+                    self.call = Some(calls::put(self.ctx.clone(), self.single_len, delay));
+                }
+                Action::Initiate { delay, .. } => {
+                    self.call = Some(calls::initiate(self.ctx.clone(), delay));
+                }
+                Action::Complete {
+                    upload_id,
+                    parts,
+                    delay,
+                    ..
+                } => {
+                    // The last chance to notice a file changed under us: never complete then.
+                    if let Err(e) = self.ctx.source.check_unchanged().await {
+                        self.machine.fail(UploadError::Source(e));
+                        continue;
+                    }
+                    self.call = Some(calls::complete(self.ctx.clone(), upload_id, parts, delay));
+                }
+                Action::HeadObject { delay, .. } => {
+                    self.call = Some(calls::head(self.ctx.clone(), delay));
+                }
+                Action::DeleteObject { delay, .. } => {
+                    self.call = Some(calls::delete(self.ctx.clone(), delay));
+                }
+                Action::Abort {
+                    upload_id, delay, ..
+                } => {
+                    self.call = Some(calls::abort(self.ctx.clone(), upload_id, delay));
+                }
+            }
+        }
+    }
+
+    /// Stops every part task and waits until they are gone, so no part request can start
+    /// after this returns (a cancel's Abort is the last request of an upload).
+    async fn drop_parts(&mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+        self.task_parts.clear();
+        self.pending.clear();
+        self.acquiring = None;
+        self.parked.clear();
+    }
+
+    fn planned(&self, number: u32) -> Option<PlannedPart> {
+        match self.machine.layout()? {
+            Layout::Fixed(plan) => plan.part(number),
+            Layout::Stream(schedule) => schedule.part(number),
+        }
+    }
+
+    /// Starts waiting for the permit of the next pending part (one at a time, in order, so a
+    /// stream's parts are read in order and no part holds a permit while waiting for another).
+    fn start_parts(&mut self) {
+        if self.acquiring.is_some() {
+            return;
+        }
+        while let Some(p) = self.pending.pop_front() {
+            if p.epoch != self.machine.epoch() {
+                continue;
+            }
+            let len = self.planned(p.number).map_or(0, |pp| pp.len);
+            let limiter = self.ctx.limiter.clone();
+            self.acquiring = Some((p, Box::pin(async move { limiter.acquire(len).await })));
+            return;
+        }
+    }
+
+    fn spawn_part(&mut self, p: Pending, permit: PartPermit) {
+        if p.epoch != self.machine.epoch() {
+            return;
+        }
+        let (Some(planned), Some(upload_id)) = (self.planned(p.number), self.machine.upload_id())
+        else {
+            return;
+        };
+        let task = part::run_part(
+            self.ctx.clone(),
+            upload_id.to_owned(),
+            p.epoch,
+            planned,
+            p.delay,
+            permit,
+        );
+        let handle = self.tasks.spawn(task);
+        self.task_parts.insert(handle.id(), (p.epoch, p.number));
+    }
+
+    fn on_task(&mut self, joined: Result<(tokio::task::Id, PartDone), tokio::task::JoinError>) {
+        let done = match joined {
+            Ok((id, done)) => {
+                self.task_parts.remove(&id);
+                done
+            }
+            Err(e) => {
+                if let Some((epoch, number)) = self.task_parts.remove(&e.id())
+                    && e.is_panic()
+                {
+                    self.machine.on_part_failed(
+                        epoch,
+                        number,
+                        ApiError::new(
+                            FaultKind::Rejected,
+                            format!("part {number}'s task panicked"),
+                        ),
+                    );
+                }
+                return;
+            }
+        };
+        let PartDone {
+            epoch,
+            number,
+            permit,
+            outcome,
+        } = done;
+        match outcome {
+            PartOutcome::Uploaded(result) => {
+                self.machine.on_part_done(epoch, number, result);
+                if let Some(receipt) = self.machine.part_receipt(epoch, number) {
+                    self.ctx.source.release(number);
+                    if let Some(keeper) = &self.keeper {
+                        keeper.part_done(CheckpointPart {
+                            number,
+                            etag: receipt.etag.clone(),
+                            size: receipt.size,
+                            crc64: receipt.crc64,
+                        });
+                    }
+                } else if self.machine.is_retry_pending(epoch, number) {
+                    self.parked.insert(number, permit);
+                }
+            }
+            PartOutcome::Failed(error) => {
+                tracing::debug!(part = number, error = %error, "part failed");
+                self.machine.on_part_failed(epoch, number, error);
+                if self.machine.is_retry_pending(epoch, number) {
+                    self.parked.insert(number, permit);
+                }
+            }
+            PartOutcome::BeyondEnd => self.machine.on_part_beyond_end(epoch, number),
+            PartOutcome::Source(e) => self.machine.fail(UploadError::Source(e)),
+        }
+    }
+
+    fn on_call(&mut self, done: CallDone) {
+        match done {
+            CallDone::Put { crc64, result } => match result {
+                Ok(ack) => self.machine.on_put_done(
+                    crc64,
+                    ObjectResult {
+                        etag: ack.etag,
+                        crc64: ack.crc64,
+                        size: None,
+                    },
+                ),
+                Err(e) => self.machine.on_put_failed(e),
+            },
+            CallDone::PutSource(e) => self.machine.fail(UploadError::Source(e)),
+            CallDone::Initiate(result) => match result {
+                Ok(upload_id) => {
+                    self.machine.on_initiated(upload_id);
+                    if let Some(keeper) = &self.keeper
+                        && let Some(doc) =
+                            resume::document(&self.ctx, &self.machine, self.checkpoint_created)
+                    {
+                        keeper.started(doc);
+                    }
+                }
+                Err(e) => self.machine.on_initiate_failed(e),
+            },
+            CallDone::Complete(result) => match result {
+                Ok(ack) => self.machine.on_complete_done(ObjectResult {
+                    etag: ack.etag,
+                    crc64: ack.crc64,
+                    size: None,
+                }),
+                Err(e) => self.machine.on_complete_failed(e),
+            },
+            CallDone::Head(result) => match result {
+                Ok(head) => self.machine.on_head_done(ObjectResult {
+                    etag: head.etag,
+                    crc64: head.crc64,
+                    size: Some(head.size),
+                }),
+                Err(e) => self.machine.on_head_failed(e),
+            },
+            CallDone::Delete(result) => match result {
+                Ok(()) => self.machine.on_delete_done(),
+                Err(e) => self.machine.on_delete_failed(e),
+            },
+            CallDone::Abort(result) => match result {
+                Ok(()) => self.machine.on_abort_done(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "abort failed");
+                    self.machine.on_abort_failed(e);
+                }
+            },
+        }
+    }
+
+    fn after_event(&mut self) {
+        if self.machine.epoch() != self.epoch_seen {
+            // The upload vanished and starts afresh: its checkpoint waits for the new id.
+            self.epoch_seen = self.machine.epoch();
+            self.parked.clear();
+            if let Some(keeper) = &self.keeper {
+                keeper.discard();
+            }
+        }
+    }
+
+    fn counters(&self) -> Counters {
+        Counters {
+            acknowledged_bytes: self.machine.acknowledged_bytes(),
+            bytes_on_wire: self.ctx.wire.load(Ordering::Relaxed),
+            parts_done: self.machine.parts_done(),
+            parts_total: self.machine.parts_total(),
+            resumed_parts: self.machine.resumed_parts(),
+        }
+    }
+
+    fn emit_progress(&mut self, force: bool) {
+        let now = self.started.elapsed();
+        let counters = self.counters();
+        let p = self.tracker.update(now, counters);
+        if self.tracker.should_emit(now, force) {
+            self.publish(p);
+        }
+    }
+
+    fn publish(&self, p: Progress) {
+        self.progress.send_replace(p);
+        if let Some(cb) = &self.callback {
+            cb(&p);
+        }
+    }
+
+    async fn finish(&mut self, outcome: Outcome) -> Result<UploadSummary, UploadError> {
+        self.drop_parts().await;
+        self.call = None;
+        let keep_checkpoint = match &outcome {
+            Outcome::Paused { upload_id } => upload_id.is_some(),
+            Outcome::Failed { upload_kept, .. } => upload_kept.is_some(),
+            Outcome::Completed(_) | Outcome::Cancelled { .. } => false,
+        };
+        if let Some(keeper) = self.keeper.take() {
+            if !keep_checkpoint {
+                keeper.discard();
+            }
+            tracing::debug!(
+                checkpoint = keeper.id(),
+                keep_checkpoint,
+                "closing the checkpoint"
+            );
+            keeper.close().await;
+        }
+        let now = self.started.elapsed();
+        let result = match outcome {
+            Outcome::Completed(c) => {
+                let p = self.tracker.finish(now, Some(c.size));
+                self.publish(Progress {
+                    parts_done: c.parts,
+                    parts_total: Some(c.parts),
+                    ..p
+                });
+                Ok(UploadSummary {
+                    key: self.ctx.key.as_str().to_owned(),
+                    bytes: c.size,
+                    etag: c.etag,
+                    crc64: c.crc64,
+                    crc64_verified: c.crc64_verified,
+                    parts: c.parts,
+                    resumed_parts: c.resumed_parts,
+                    upload_id: c.upload_id,
+                    elapsed: now,
+                })
+            }
+            Outcome::Paused { upload_id } => Err(UploadError::Paused { upload_id }),
+            Outcome::Cancelled { upload_id } => Err(UploadError::Cancelled { upload_id }),
+            Outcome::Failed { error, .. } => Err(error),
+        };
+        if result.is_err() {
+            let p = self.tracker.finish(now, None);
+            self.publish(p);
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests;

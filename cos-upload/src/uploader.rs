@@ -1,0 +1,357 @@
+//! The [`Uploader`]: shared settings and limits for many uploads, and [`UploadRequest`], one
+//! upload's key, source and options.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cos_model::ObjectKey;
+use tokio::sync::watch;
+
+use crate::api::{CosApi, UploadOptions};
+use crate::checkpoint::{CheckpointStore, DirStore};
+use crate::driver::{self, Control, Job, ProgressCallback, Settings, UploadSummary};
+use crate::error::UploadError;
+use crate::handle::UploadHandle;
+use crate::limits::Limiter;
+use crate::plan::PartPolicy;
+use crate::progress::Progress;
+use crate::source::Source;
+use crate::state::MachineConfig;
+
+/// One upload: where to, from what, with which options.
+pub struct UploadRequest {
+    pub(crate) key: ObjectKey,
+    pub(crate) source: Source,
+    pub(crate) options: UploadOptions,
+    pub(crate) policy: Option<PartPolicy>,
+    pub(crate) parts_in_flight: Option<usize>,
+    pub(crate) callback: Option<ProgressCallback>,
+}
+
+impl std::fmt::Debug for UploadRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadRequest")
+            .field("key", &self.key)
+            .field("source", &self.source)
+            .field("options", &self.options)
+            .field("policy", &self.policy)
+            .field("parts_in_flight", &self.parts_in_flight)
+            .field("callback", &self.callback.is_some())
+            .finish()
+    }
+}
+
+impl UploadRequest {
+    /// Uploads `source` to `key`.
+    pub fn new(key: ObjectKey, source: Source) -> Self {
+        Self {
+            key,
+            source,
+            options: UploadOptions::default(),
+            policy: None,
+            parts_in_flight: None,
+            callback: None,
+        }
+    }
+
+    /// Uploads the file at `path` to `key`.
+    pub fn file(key: ObjectKey, path: impl Into<PathBuf>) -> Self {
+        Self::new(key, Source::file(path))
+    }
+
+    /// The object key.
+    pub fn key(&self) -> &ObjectKey {
+        &self.key
+    }
+
+    /// Object options (content type, metadata, storage class, …).
+    pub fn options(mut self, options: UploadOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// A part policy for this upload only.
+    pub fn part_policy(mut self, policy: PartPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Parts in flight for this upload only (still within the uploader's shared limit).
+    pub fn parts_in_flight(mut self, parts: usize) -> Self {
+        self.parts_in_flight = Some(parts.max(1));
+        self
+    }
+
+    /// Calls `f` with every (throttled) progress snapshot, from the upload's task: keep it quick.
+    pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.callback = Some(Arc::new(f));
+        self
+    }
+}
+
+/// Builds an [`Uploader`].
+pub struct UploaderBuilder {
+    api: Arc<dyn CosApi>,
+    policy: PartPolicy,
+    parts_in_flight: usize,
+    total_parts_in_flight: usize,
+    byte_budget: Option<u64>,
+    store: Option<Arc<dyn CheckpointStore>>,
+    machine: MachineConfig,
+    content_md5: bool,
+    resume_by_listing: bool,
+    verify_unrecorded_parts: bool,
+    progress_interval: Duration,
+    part_timeout: Option<Duration>,
+    abort_timeout: Duration,
+}
+
+impl UploaderBuilder {
+    /// The part policy (default: 8 MiB parts, one PUT up to 8 MiB).
+    pub fn part_policy(mut self, policy: PartPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Parts in flight per upload (default 4).
+    pub fn parts_in_flight(mut self, parts: usize) -> Self {
+        self.parts_in_flight = parts.max(1);
+        self
+    }
+
+    /// Parts in flight across all uploads of this uploader (default 16).
+    pub fn total_parts_in_flight(mut self, parts: usize) -> Self {
+        self.total_parts_in_flight = parts.max(1);
+        self
+    }
+
+    /// At most this many part bytes held in memory across all uploads (default: no limit
+    /// beyond `total_parts_in_flight × part size`).
+    pub fn byte_budget(mut self, bytes: u64) -> Self {
+        self.byte_budget = Some(bytes);
+        self
+    }
+
+    /// Where checkpoints are kept (default: none, no resume across runs).
+    pub fn checkpoint_store(mut self, store: impl CheckpointStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Keeps checkpoints as JSON files in `dir`.
+    pub fn checkpoint_dir(self, dir: impl Into<PathBuf>) -> Self {
+        self.checkpoint_store(DirStore::new(dir))
+    }
+
+    /// Attempts per part on top of the client's own retries (default 4).
+    pub fn part_attempts(mut self, attempts: u32) -> Self {
+        self.machine.part_attempts = attempts.max(1);
+        self
+    }
+
+    /// Attempts for PUT, Initiate and Complete (default 4).
+    pub fn call_attempts(mut self, attempts: u32) -> Self {
+        self.machine.call_attempts = attempts.max(1);
+        self
+    }
+
+    /// Abort attempts on cancel or failure (default 3) and each one's deadline (default 10 s).
+    pub fn abort(mut self, attempts: u32, deadline: Duration) -> Self {
+        self.machine.abort_attempts = attempts.max(1);
+        self.abort_timeout = deadline;
+        self
+    }
+
+    /// The first retry delay and the longest (default 200 ms and 10 s; jittered).
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.machine.backoff_base = base;
+        self.machine.backoff_max = max.max(base);
+        self.machine.abort_backoff = base;
+        self
+    }
+
+    /// How often a vanished upload (`NoSuchUpload`) may start afresh (default 1).
+    pub fn max_restarts(mut self, restarts: u32) -> Self {
+        self.machine.max_restarts = restarts;
+        self
+    }
+
+    /// Sends `Content-MD5` with every part and PUT, and checks each part's ETag (default off;
+    /// CRC64 is always checked).
+    pub fn content_md5(mut self, yes: bool) -> Self {
+        self.content_md5 = yes;
+        self
+    }
+
+    /// Without a checkpoint, looks for an upload of the same key by List Multipart Uploads and
+    /// adopts it when every listed part's MD5 matches the source (the official SDKs' resume;
+    /// default off: it needs the List permissions and reads the parts).
+    pub fn resume_by_listing(mut self, yes: bool) -> Self {
+        self.resume_by_listing = yes;
+        self
+    }
+
+    /// On resume, trusts parts that COS lists but the checkpoint lacks (sent just before a
+    /// crash) after checking their MD5 against the source (default on).
+    pub fn verify_unrecorded_parts(mut self, yes: bool) -> Self {
+        self.verify_unrecorded_parts = yes;
+        self
+    }
+
+    /// Fails a missing `x-cos-hash-crc64ecma` instead of accepting it unverified (default off).
+    pub fn require_server_crc64(mut self, yes: bool) -> Self {
+        self.machine.require_server_crc64 = yes;
+        self
+    }
+
+    /// The least time between progress snapshots (default 500 ms; the first and last are
+    /// always sent).
+    pub fn progress_interval(mut self, interval: Duration) -> Self {
+        self.progress_interval = interval;
+        self
+    }
+
+    /// A deadline for each part request (default none: the transport's timeouts apply).
+    pub fn part_timeout(mut self, timeout: Duration) -> Self {
+        self.part_timeout = Some(timeout);
+        self
+    }
+
+    /// Builds the uploader.
+    pub fn build(self) -> Uploader {
+        Uploader {
+            inner: Arc::new(Inner {
+                limiter: Limiter::new(self.total_parts_in_flight, self.byte_budget),
+                settings: Settings {
+                    policy: self.policy,
+                    machine: MachineConfig {
+                        max_in_flight: self.parts_in_flight,
+                        ..self.machine
+                    },
+                    content_md5: self.content_md5,
+                    resume_by_listing: self.resume_by_listing,
+                    verify_unrecorded_parts: self.verify_unrecorded_parts,
+                    progress_interval: self.progress_interval,
+                    part_timeout: self.part_timeout,
+                    abort_timeout: self.abort_timeout,
+                },
+                api: self.api,
+                store: self.store,
+            }),
+        }
+    }
+}
+
+struct Inner {
+    api: Arc<dyn CosApi>,
+    settings: Settings,
+    limiter: Limiter,
+    store: Option<Arc<dyn CheckpointStore>>,
+}
+
+/// Uploads objects to one bucket with shared limits. Cheap to clone; clones share the limits.
+#[derive(Clone)]
+pub struct Uploader {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Uploader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Uploader")
+            .field("bucket", &self.inner.api.bucket())
+            .field("settings", &self.inner.settings)
+            .field("total_parts_in_flight", &self.inner.limiter.part_limit())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Uploader {
+    /// A builder over any [`CosApi`] (cos-transport's `Client` is one).
+    pub fn builder(api: impl CosApi) -> UploaderBuilder {
+        Self::builder_arc(Arc::new(api))
+    }
+
+    /// A builder over a shared [`CosApi`].
+    pub fn builder_arc(api: Arc<dyn CosApi>) -> UploaderBuilder {
+        UploaderBuilder {
+            api,
+            policy: PartPolicy::default(),
+            parts_in_flight: 4,
+            total_parts_in_flight: 16,
+            byte_budget: None,
+            store: None,
+            machine: MachineConfig::default(),
+            content_md5: false,
+            resume_by_listing: false,
+            verify_unrecorded_parts: true,
+            progress_interval: Duration::from_millis(500),
+            part_timeout: None,
+            abort_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// The COS calls this uploader makes.
+    pub fn api(&self) -> &Arc<dyn CosApi> {
+        &self.inner.api
+    }
+
+    /// The checkpoint store, if any.
+    pub fn checkpoint_store(&self) -> Option<&Arc<dyn CheckpointStore>> {
+        self.inner.store.as_ref()
+    }
+
+    /// The default part policy.
+    pub fn part_policy(&self) -> PartPolicy {
+        self.inner.settings.policy
+    }
+
+    pub(crate) fn job(
+        &self,
+        request: UploadRequest,
+        control: watch::Receiver<Control>,
+        progress: watch::Sender<Progress>,
+    ) -> Job {
+        let mut settings = self.inner.settings.clone();
+        if let Some(policy) = request.policy {
+            settings.policy = policy;
+        }
+        if let Some(parts) = request.parts_in_flight {
+            settings.machine.max_in_flight = parts;
+        }
+        Job {
+            api: self.inner.api.clone(),
+            key: request.key,
+            source: request.source,
+            options: request.options,
+            settings,
+            limiter: self.inner.limiter.clone(),
+            store: self.inner.store.clone(),
+            progress,
+            callback: request.callback,
+            control,
+        }
+    }
+
+    /// Starts an upload on the current tokio runtime and returns its handle.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime (like `tokio::spawn`).
+    pub fn upload(&self, request: UploadRequest) -> UploadHandle {
+        let key = request.key.as_str().to_owned();
+        let (control_tx, control_rx) = watch::channel(Control::Run);
+        let (progress_tx, progress_rx) = watch::channel(Progress::default());
+        let job = self.job(request, control_rx, progress_tx);
+        let task = tokio::spawn(driver::run(job));
+        UploadHandle::new(key, control_tx, progress_rx, task)
+    }
+
+    /// Uploads a file to `key` and waits for the result.
+    pub async fn upload_file(
+        &self,
+        path: impl Into<PathBuf>,
+        key: ObjectKey,
+    ) -> Result<UploadSummary, UploadError> {
+        self.upload(UploadRequest::file(key, path)).join().await
+    }
+}
