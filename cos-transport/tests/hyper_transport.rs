@@ -1,6 +1,7 @@
 //! `HyperTransport` against local servers on 127.0.0.1: keep-alive reuse (many requests, few
-//! connections), each timeout firing, a streaming response body, and the whole client path with
-//! upload progress.
+//! connections), each timeout firing, a streaming response body, the whole client path with
+//! upload progress, and connections pinned by `resolve`/`connect_to` (virtual-host URIs reaching
+//! a loopback server with their `Host` header, TLS keeping the server name).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -409,4 +410,159 @@ async fn client_over_hyper_uploads_with_progress() {
     assert_eq!(counter.get(), 3 * 4 * 1024 * 1024);
     assert_eq!(received.load(Ordering::SeqCst), 3 * 4 * 1024 * 1024);
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+const VHOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
+
+/// A server that answers `<name> host=<Host header> target=<request target>`.
+async fn serve_named(name: &'static str) -> SocketAddr {
+    let (addr, _) = serve(move |req: http::Request<Incoming>| async move {
+        let host = req
+            .headers()
+            .get(http::header::HOST)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        http::Response::new(full(format!("{name} host={host} target={}", req.uri())))
+    })
+    .await;
+    addr
+}
+
+async fn answer(t: &HyperTransport, uri: &str) -> String {
+    let mut req = http::Request::new(Body::empty());
+    *req.uri_mut() = uri.parse().unwrap();
+    let resp = t.send(req).await.unwrap();
+    let body = resp.into_body().collect_limited(1000).await.unwrap();
+    String::from_utf8(body.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn resolve_sends_a_virtual_host_to_loopback_with_its_host_header() {
+    let addr = serve_named("server").await;
+    let pinned = SocketAddr::from(([127, 0, 0, 1], addr.port()));
+    let t = builder().resolve(VHOST, pinned).build().unwrap();
+    let port = addr.port();
+    // the URI names the server's port: the Host header carries it, as on the wire to COS
+    assert_eq!(
+        answer(&t, &format!("http://{VHOST}:{port}/")).await,
+        format!("server host={VHOST}:{port} target=/")
+    );
+    // no port in the URI (80): the pinned address's port is used, Host stays bare
+    assert_eq!(
+        answer(&t, &format!("http://{VHOST}/a%20b?uploads")).await,
+        format!("server host={VHOST} target=/a%20b?uploads")
+    );
+    // the rule ignores case
+    let t = builder()
+        .resolve(VHOST.to_uppercase(), pinned)
+        .build()
+        .unwrap();
+    assert_eq!(
+        answer(&t, &format!("http://{VHOST}/k")).await,
+        format!("server host={VHOST} target=/k")
+    );
+    assert_eq!(
+        t.pinned_addr(&format!("http://{VHOST}/").parse().unwrap()),
+        Some(pinned)
+    );
+    assert!(format!("{t:?}").contains(&pinned.to_string()));
+}
+
+#[tokio::test]
+async fn resolve_leaves_other_hosts_alone_and_connect_to_takes_every_host() {
+    let a = serve_named("a").await;
+    let b = serve_named("b").await;
+    // a rule for another host does not touch this request
+    let t = builder().resolve("a.example", a).build().unwrap();
+    assert_eq!(
+        answer(&t, &format!("http://127.0.0.1:{}/x", b.port())).await,
+        format!("b host=127.0.0.1:{} target=/x", b.port())
+    );
+    assert_eq!(
+        answer(&t, "http://a.example/y").await,
+        "a host=a.example target=/y"
+    );
+    // connect_to: every host, IP literals included, except hosts with their own rule
+    let t = builder()
+        .connect_to(a)
+        .resolve("b.example", b)
+        .build()
+        .unwrap();
+    assert_eq!(
+        answer(&t, &format!("http://127.0.0.1:{}/x", b.port())).await,
+        format!("a host=127.0.0.1:{} target=/x", b.port())
+    );
+    assert_eq!(
+        answer(&t, "http://service.cos.myqcloud.com/").await,
+        "a host=service.cos.myqcloud.com target=/"
+    );
+    assert_eq!(
+        answer(&t, "http://b.example/z").await,
+        "b host=b.example target=/z"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_pinned_address_is_a_connect_error_not_sent() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = listener.local_addr().unwrap();
+    drop(listener);
+    let t = builder().resolve(VHOST, closed).build().unwrap();
+    let mut req = http::Request::new(Body::empty());
+    *req.uri_mut() = format!("http://{VHOST}/").parse().unwrap();
+    let err = t.send(req).await.unwrap_err();
+    assert_eq!(err.kind(), TransportErrorKind::Connect, "{err}");
+    assert!(!err.may_have_reached_server());
+}
+
+#[tokio::test]
+async fn resolve_keeps_the_tls_server_name() {
+    // a TCP listener that reads the TLS ClientHello (SNI travels in clear) and hangs up
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hello = tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while seen.len() < 16 * 1024 && !contains(&seen, VHOST.as_bytes()) {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+        seen
+    });
+    let t = builder().resolve(VHOST, addr).build().unwrap();
+    let mut req = http::Request::new(Body::empty());
+    *req.uri_mut() = format!("https://{VHOST}/k").parse().unwrap();
+    let err = t.send(req).await.unwrap_err();
+    let seen = hello.await.unwrap();
+    // a TLS handshake record (0x16) whose ClientHello names the virtual host, not 127.0.0.1
+    assert_eq!(seen.first(), Some(&0x16), "{seen:?}");
+    assert!(contains(&seen, VHOST.as_bytes()), "SNI missing: {seen:?}");
+    assert!(!contains(&seen, b"127.0.0.1"));
+    assert!(
+        matches!(
+            err.kind(),
+            TransportErrorKind::Connect | TransportErrorKind::Tls | TransportErrorKind::Io
+        ),
+        "{err}"
+    );
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn resolve_refuses_a_host_with_a_port() {
+    let err = builder()
+        .resolve(format!("{VHOST}:80"), "127.0.0.1:1".parse().unwrap())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, cos_transport::HyperBuildError::InvalidResolveHost(h) if h.ends_with(":80")),
+        "{err}"
+    );
 }

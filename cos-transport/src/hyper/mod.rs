@@ -5,12 +5,16 @@
 //! connections reaped by a pool timer. Timeouts are per phase — connect, request-body idle,
 //! response headers (counted from the last body byte), response-body idle — never one total
 //! deadline, so a long upload or download on a slow link keeps going as long as it moves.
+//! Connections can be pinned to a fixed address, per host or for every host
+//! ([`HyperTransportBuilder::resolve`], [`HyperTransportBuilder::connect_to`]).
 
 mod errors;
 mod idle;
+mod resolve;
 mod watch;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +30,7 @@ use crate::body::Body;
 use crate::response_body::ResponseBody;
 use crate::transport::{Transport, TransportResult};
 use idle::IdleTimeoutBody;
+use resolve::{ConnectOverrides, OverrideConnector};
 use watch::{Activity, WatchTimeouts, WatchedBody, watchdog};
 
 /// Which HTTP versions the transport speaks.
@@ -67,6 +72,14 @@ pub enum HyperBuildError {
     /// A custom TLS configuration had ALPN protocols set (the transport sets them itself).
     #[error("a custom TLS config must leave alpn_protocols empty")]
     AlpnPreset,
+    /// A [`resolve`](HyperTransportBuilder::resolve) host is not a bare host name or IP
+    /// literal (it has a port, user info, a path or invalid characters, or is empty).
+    #[error("not a host name to resolve: {0:?}")]
+    InvalidResolveHost(String),
+    /// A pinned address could not be turned into a connector URI. A valid `SocketAddr` always
+    /// can; the variant exists so that building never panics.
+    #[error("cannot connect to {0}")]
+    InvalidConnectAddress(SocketAddr),
 }
 
 /// The timeouts of a [`HyperTransport`].
@@ -104,6 +117,8 @@ pub struct HyperTransportBuilder {
     roots: TlsRoots,
     tls_config: Option<rustls::ClientConfig>,
     https_only: bool,
+    resolve: Vec<(String, SocketAddr)>,
+    connect_to: Option<SocketAddr>,
 }
 
 impl Default for HyperTransportBuilder {
@@ -117,6 +132,8 @@ impl Default for HyperTransportBuilder {
             roots: TlsRoots::default(),
             tls_config: None,
             https_only: false,
+            resolve: Vec::new(),
+            connect_to: None,
         }
     }
 }
@@ -194,6 +211,49 @@ impl HyperTransportBuilder {
         self
     }
 
+    /// Opens connections for `host` to `addr` instead of resolving `host` — curl's
+    /// `--resolve`, the Node SDK's `Ip` option.
+    ///
+    /// A request whose URI host equals `host` (ASCII case-insensitive; an IP literal in any
+    /// spelling, with or without brackets) connects to `addr`, its IP and its port, whatever
+    /// port the URI names. Nothing else changes: the URI, the `Host` header (and so the signed
+    /// host) and the pool key stay the URI's, and on `https` the TLS server name (SNI) and the
+    /// certificate check still use `host`. Useful for a private endpoint or a fixed COS IP
+    /// while keeping virtual-host addressing, and for sending
+    /// `http://<bucket>.cos.<region>.myqcloud.com/...` to an emulator on `127.0.0.1:PORT`.
+    ///
+    /// `host` is a bare host: no port, user info or path ([`build`](Self::build) fails with
+    /// [`HyperBuildError::InvalidResolveHost`] otherwise). Calling it again for the same host
+    /// replaces the address. A `resolve` rule takes precedence over
+    /// [`connect_to`](Self::connect_to).
+    ///
+    /// ```
+    /// use cos_transport::HyperTransport;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let transport = HyperTransport::builder()
+    ///     .resolve(
+    ///         "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com",
+    ///         "10.0.0.7:80".parse()?,
+    ///     )
+    ///     .build()?;
+    /// # let _ = transport;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn resolve(mut self, host: impl Into<String>, addr: SocketAddr) -> Self {
+        self.resolve.push((host.into(), addr));
+        self
+    }
+
+    /// Opens every connection to `addr`, whatever the request's host (IP literals included),
+    /// except for hosts that have a [`resolve`](Self::resolve) rule. As with `resolve`, the
+    /// URI, the `Host` header and the TLS server name are left as the request has them.
+    pub fn connect_to(mut self, addr: SocketAddr) -> Self {
+        self.connect_to = Some(addr);
+        self
+    }
+
     fn tls(&self) -> Result<rustls::ClientConfig, HyperBuildError> {
         if let Some(config) = &self.tls_config {
             if !config.alpn_protocols.is_empty() {
@@ -221,6 +281,8 @@ impl HyperTransportBuilder {
         http.set_nodelay(true);
         http.set_connect_timeout(Some(self.timeouts.connect));
         http.set_keepalive(self.tcp_keepalive);
+        let overrides = Arc::new(ConnectOverrides::new(&self.resolve, self.connect_to)?);
+        let tcp = OverrideConnector::new(http, Arc::clone(&overrides));
 
         let tls = self.tls()?;
         let schemes = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls);
@@ -229,10 +291,10 @@ impl HyperTransportBuilder {
         } else {
             schemes.https_or_http()
         };
-        let connector: HttpsConnector<HttpConnector> = match self.http_version {
-            HttpVersion::Http1 => schemes.enable_http1().wrap_connector(http),
+        let connector: Connector = match self.http_version {
+            HttpVersion::Http1 => schemes.enable_http1().wrap_connector(tcp),
             HttpVersion::PreferHttp2 | HttpVersion::Http2Only => {
-                schemes.enable_all_versions().wrap_connector(http)
+                schemes.enable_all_versions().wrap_connector(tcp)
             }
         };
 
@@ -251,15 +313,20 @@ impl HyperTransportBuilder {
                 client,
                 timeouts: self.timeouts,
                 http_version: self.http_version,
+                overrides,
             }),
         })
     }
 }
 
+/// TLS (or plain TCP) over TCP connections that may be pinned to a fixed address.
+type Connector = HttpsConnector<OverrideConnector<HttpConnector>>;
+
 struct Inner {
-    client: LegacyClient<HttpsConnector<HttpConnector>, WatchedBody>,
+    client: LegacyClient<Connector, WatchedBody>,
     timeouts: Timeouts,
     http_version: HttpVersion,
+    overrides: Arc<ConnectOverrides>,
 }
 
 /// The production [`Transport`]: hyper-util's pooled client over rustls. Cheap to clone (clones
@@ -271,10 +338,15 @@ pub struct HyperTransport {
 
 impl fmt::Debug for HyperTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HyperTransport")
-            .field("timeouts", &self.inner.timeouts)
-            .field("http_version", &self.inner.http_version)
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("HyperTransport");
+        d.field("timeouts", &self.inner.timeouts)
+            .field("http_version", &self.inner.http_version);
+        if !self.inner.overrides.is_empty() {
+            let (resolve, connect_to) = self.inner.overrides.describe();
+            d.field("resolve", &resolve)
+                .field("connect_to", &connect_to);
+        }
+        d.finish_non_exhaustive()
     }
 }
 
@@ -287,6 +359,14 @@ impl HyperTransport {
     /// The timeouts in force.
     pub fn timeouts(&self) -> Timeouts {
         self.inner.timeouts
+    }
+
+    /// The address a connection for `uri` is pinned to by
+    /// [`resolve`](HyperTransportBuilder::resolve) or
+    /// [`connect_to`](HyperTransportBuilder::connect_to), or `None` when it goes to the URI's
+    /// own host.
+    pub fn pinned_addr(&self, uri: &http::Uri) -> Option<SocketAddr> {
+        self.inner.overrides.addr_for(uri)
     }
 }
 

@@ -10,11 +10,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use cos_emulator::{Emulator, RunningEmulator};
 use cos_model::{BucketName, Endpoint, ObjectKey, Region, Scheme};
 use cos_sign::Credentials;
-use cos_transport::{Client, ClientBuilder, DynTransport, HyperTransport, StaticCredentials};
+use cos_transport::{Client, ClientBuilder, DynTransport, StaticCredentials};
 use rand::Rng as _;
 
 use crate::cleanup;
-use crate::loopback::Pinned;
+use crate::loopback::pinned_transport;
 use crate::plain_http::PlainHttp;
 use crate::target::TargetKind;
 use crate::{Outcome, SuiteError};
@@ -121,13 +121,10 @@ impl Context {
             BucketName::new(bucket).map_err(|e| SuiteError::setup(format!("bucket: {e}")))?;
         let region = Region::new(region).map_err(|e| SuiteError::setup(format!("region: {e}")))?;
         let endpoint = Endpoint::new(region.clone()).with_scheme(scheme);
-        let hyper = HyperTransport::builder()
-            .build()
-            .map_err(|e| SuiteError::setup(format!("building the transport: {e}")))?;
-        let transport: Arc<dyn DynTransport> = match pin {
-            Some(addr) => Arc::new(Pinned::new(hyper, addr)),
-            None => Arc::new(hyper),
-        };
+        let transport: Arc<dyn DynTransport> = Arc::new(
+            pinned_transport(pin)
+                .map_err(|e| SuiteError::setup(format!("building the transport: {e}")))?,
+        );
         let client = Client::builder(endpoint.clone())
             .bucket(bucket.clone())
             .transport_arc(Arc::clone(&transport))
@@ -147,7 +144,7 @@ impl Context {
             prefix,
             transport,
             client,
-            plain: PlainHttp::new(pin),
+            plain: PlainHttp::new(pin)?,
         })
     }
 

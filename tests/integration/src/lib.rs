@@ -7,9 +7,10 @@
 //! `COS_REGION` are set (see [`target`]). `cargo xtask integration` runs them.
 //!
 //! The Client talks to the emulator with COS's own virtual-host addressing
-//! (`<bucket>.cos.<region>.myqcloud.com`, signed as such) and a transport pinned to the
-//! emulator's address ([`loopback::Pinned`]). Pre-signed URLs and POST forms go through a
-//! plain hyper-util client ([`plain_http`]), as a browser's would.
+//! (`<bucket>.cos.<region>.myqcloud.com`, signed as such) over a `HyperTransport` whose
+//! connections are pinned to the emulator's address ([`loopback::pinned_transport`]).
+//! Pre-signed URLs and POST forms are sent as raw requests through another such transport
+//! ([`plain_http`]), as a browser would send them.
 //!
 //! A case that cannot run against its target fails with [`SuiteError::CannotRun`] saying
 //! why; none passes by returning early.

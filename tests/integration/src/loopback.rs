@@ -1,93 +1,128 @@
-//! [`Pinned`]: a transport decorator that sends every request to one socket address while
-//! keeping its `Host` header — what the Node SDK's `Ip` option does. It lets the Client use
-//! COS's real virtual-host addressing (`<bucket>.cos.<region>.myqcloud.com`, signed as such)
-//! against an emulator on `127.0.0.1:PORT`.
+//! Pinning: every connection goes to one socket address while requests keep their URI and
+//! `Host` header — what the Node SDK's `Ip` option does. It lets the Client use COS's real
+//! virtual-host addressing (`<bucket>.cos.<region>.myqcloud.com`, signed as such) against an
+//! emulator on `127.0.0.1:PORT`, or against one COS IP (`COS_IP`).
+//!
+//! cos-transport does the pinning in its connector ([`HyperTransportBuilder::connect_to`]); this
+//! module builds the suite's transports with it.
+//!
+//! [`HyperTransportBuilder::connect_to`]: cos_transport::HyperTransportBuilder::connect_to
 
 use std::net::SocketAddr;
 
-use cos_transport::{
-    Body, RequestState, Transport, TransportError, TransportErrorKind, TransportResult,
-};
-use http::header::HOST;
+use cos_transport::{HyperBuildError, HyperTransport};
 
-/// Sends requests to `addr` (plain HTTP), leaving `Host` as the request built it.
-#[derive(Debug, Clone)]
-pub struct Pinned<T> {
-    inner: T,
-    addr: SocketAddr,
-}
-
-impl<T> Pinned<T> {
-    /// Pins `inner`'s requests to `addr`.
-    pub fn new(inner: T, addr: SocketAddr) -> Self {
-        Self { inner, addr }
-    }
-}
-
-/// Rewrites `request`'s URI authority to `addr` (scheme `http`), setting `Host` from the
-/// original authority when the request had none.
-pub fn pin_request<B>(request: &mut http::Request<B>, addr: SocketAddr) -> Result<(), String> {
-    let uri = request.uri().clone();
-    let authority = uri
-        .authority()
-        .ok_or_else(|| format!("{uri} has no authority to pin"))?
-        .clone();
-    if !request.headers().contains_key(HOST) {
-        let host = http::HeaderValue::from_str(authority.as_str())
-            .map_err(|e| format!("{authority} cannot be a Host header: {e}"))?;
-        request.headers_mut().insert(HOST, host);
-    }
-    let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let pinned = format!("http://{}{}", addr, path_and_query)
-        .parse()
-        .map_err(|e| format!("cannot pin {uri} to {addr}: {e}"))?;
-    *request.uri_mut() = pinned;
-    Ok(())
-}
-
-impl<T: Transport> Transport for Pinned<T> {
-    async fn send(&self, mut request: http::Request<Body>) -> TransportResult {
-        pin_request(&mut request, self.addr).map_err(|message| {
-            TransportError::new(TransportErrorKind::Other, RequestState::NotSent)
-                .with_message(message)
-        })?;
-        self.inner.send(request).await
-    }
+/// A `HyperTransport`; with `pin`, every connection is opened to that address, whatever the
+/// request's host, and the request's URI and `Host` header are sent as they are.
+pub fn pinned_transport(pin: Option<SocketAddr>) -> Result<HyperTransport, HyperBuildError> {
+    let builder = HyperTransport::builder();
+    let builder = match pin {
+        Some(addr) => builder.connect_to(addr),
+        None => builder,
+    };
+    builder.build()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
 
-    #[test]
-    fn keeps_host_and_path() {
-        let mut request = http::Request::builder()
+    use cos_transport::{Body, Transport};
+    use http::header::HOST;
+
+    /// An HTTP/1.1 server on a loopback port (its own thread, blocking IO) that answers every
+    /// request with the request's head (request line and headers) as the body.
+    fn echo_head_server() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{head}",
+                    head.len()
+                );
+                let _ = stream.write_all(reply.as_bytes());
+            }
+        });
+        addr
+    }
+
+    async fn head_seen(pin: SocketAddr, request: http::Request<Body>) -> String {
+        let transport = pinned_transport(Some(pin)).unwrap();
+        let response = transport.send(request).await.unwrap();
+        let body = response
+            .into_body()
+            .collect_limited(64 * 1024)
+            .await
+            .unwrap();
+        String::from_utf8(body.to_vec())
+            .unwrap()
+            .to_ascii_lowercase()
+    }
+
+    #[tokio::test]
+    async fn keeps_host_and_path() {
+        let pin = echo_head_server();
+        let request = http::Request::builder()
             .uri("http://b-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b?uploads")
             .header(HOST, "b-1250000000.cos.ap-guangzhou.myqcloud.com")
-            .body(())
+            .body(Body::empty())
             .unwrap();
-        pin_request(&mut request, "127.0.0.1:9000".parse().unwrap()).unwrap();
-        assert_eq!(
-            request.uri().to_string(),
-            "http://127.0.0.1:9000/a%20b?uploads"
+        let head = head_seen(pin, request).await;
+        assert!(
+            head.starts_with("get /a%20b?uploads http/1.1\r\n"),
+            "{head}"
         );
         assert_eq!(
-            request.headers()[HOST],
-            "b-1250000000.cos.ap-guangzhou.myqcloud.com"
+            head.matches("\r\nhost: ").count(),
+            1,
+            "one Host header: {head}"
+        );
+        assert!(
+            head.contains("\r\nhost: b-1250000000.cos.ap-guangzhou.myqcloud.com\r\n"),
+            "{head}"
+        );
+    }
+
+    #[tokio::test]
+    async fn sets_host_from_the_uri_when_missing() {
+        let pin = echo_head_server();
+        let request = http::Request::builder()
+            .uri("http://b-1250000000.cos.ap-guangzhou.myqcloud.com/k")
+            .body(Body::empty())
+            .unwrap();
+        let head = head_seen(pin, request).await;
+        assert!(head.starts_with("get /k http/1.1\r\n"), "{head}");
+        assert!(
+            head.contains("\r\nhost: b-1250000000.cos.ap-guangzhou.myqcloud.com\r\n"),
+            "{head}"
         );
     }
 
     #[test]
-    fn sets_host_from_the_uri_when_missing() {
-        let mut request = http::Request::builder()
-            .uri("https://b-1250000000.cos.ap-guangzhou.myqcloud.com/k")
-            .body(())
+    fn without_a_pin_nothing_is_redirected() {
+        let transport = pinned_transport(None).unwrap();
+        let uri = "http://b-1250000000.cos.ap-guangzhou.myqcloud.com/k"
+            .parse()
             .unwrap();
-        pin_request(&mut request, "127.0.0.1:1".parse().unwrap()).unwrap();
-        assert_eq!(request.uri().to_string(), "http://127.0.0.1:1/k");
+        assert_eq!(transport.pinned_addr(&uri), None);
+        let pin: SocketAddr = "127.0.0.1:9000".parse().unwrap();
         assert_eq!(
-            request.headers()[HOST],
-            "b-1250000000.cos.ap-guangzhou.myqcloud.com"
+            pinned_transport(Some(pin)).unwrap().pinned_addr(&uri),
+            Some(pin)
         );
     }
 }

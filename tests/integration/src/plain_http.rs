@@ -1,20 +1,17 @@
-//! A plain HTTP client — hyper-util's, not the Client under test — for what browsers and
-//! `curl` send: pre-signed URLs, POST Object forms, and requests signed by hand.
+//! A plain HTTP client — raw requests through cos-transport's `HyperTransport`, not the
+//! Client under test (no signing, no retries) — for what browsers and `curl` send: pre-signed
+//! URLs, POST Object forms, and requests signed by hand.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
 use cos_model::CosError;
+use cos_transport::{Body, HyperTransport, Transport as _};
 use http::{HeaderMap, Method, StatusCode};
-use http_body_util::{BodyExt, Full};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 use crate::SuiteError;
-use crate::loopback::pin_request;
+use crate::loopback::pinned_transport;
 
 /// How long one plain exchange may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -52,10 +49,10 @@ impl PlainResponse {
     }
 }
 
-/// A plain hyper-util client (HTTP and HTTPS), optionally pinned to one socket address.
+/// A plain HTTP client (HTTP and HTTPS), optionally pinned to one socket address.
 #[derive(Clone)]
 pub struct PlainHttp {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    transport: HyperTransport,
     pin: Option<SocketAddr>,
 }
 
@@ -68,15 +65,11 @@ impl std::fmt::Debug for PlainHttp {
 }
 
 impl PlainHttp {
-    /// A client; with `pin`, every request goes to that address with its `Host` kept.
-    pub fn new(pin: Option<SocketAddr>) -> Self {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client = Client::builder(TokioExecutor::new()).build(connector);
-        Self { client, pin }
+    /// A client; with `pin`, every request goes to that address with its URI and `Host` kept.
+    pub fn new(pin: Option<SocketAddr>) -> Result<Self, SuiteError> {
+        let transport = pinned_transport(pin)
+            .map_err(|e| SuiteError::setup(format!("building the plain HTTP transport: {e}")))?;
+        Ok(Self { transport, pin })
     }
 
     /// Sends `method url` with `headers` and `body`; reads the whole response.
@@ -93,27 +86,24 @@ impl PlainHttp {
             message,
         };
         let uri: http::Uri = url.parse().map_err(|e| fail(format!("bad URL: {e}")))?;
-        let mut request = http::Request::new(Full::new(body));
+        let mut request = http::Request::new(Body::from(body));
         *request.method_mut() = method;
         *request.uri_mut() = uri;
         for (name, value) in headers {
             request.headers_mut().append(name, value.clone());
         }
-        if let Some(addr) = self.pin {
-            pin_request(&mut request, addr).map_err(fail)?;
-        }
         let exchange = async {
             let response = self
-                .client
-                .request(request)
+                .transport
+                .send(request)
                 .await
                 .map_err(|e| fail(format!("{e:?}")))?;
             let (parts, incoming) = response.into_parts();
+            // read whole, as a browser would: no limit beyond the suite's own objects
             let body = incoming
-                .collect()
+                .collect_limited(u64::MAX)
                 .await
-                .map_err(|e| fail(format!("reading the body: {e}")))?
-                .to_bytes();
+                .map_err(|e| fail(format!("reading the body: {e}")))?;
             Ok(PlainResponse {
                 status: parts.status,
                 headers: parts.headers,

@@ -1,6 +1,7 @@
 //! A small test client: builds requests the way COS clients do (virtual-host or path style,
 //! UrlEncoded key, decoded signed path), signs them with cos-sign, and sends each over a fresh
-//! HTTP/1.1 connection to the emulator.
+//! HTTP/1.1 connection to the emulator through cos-transport's `HyperTransport` (raw requests:
+//! no signing or retrying by the transport; the `Host` header is the one built here).
 
 #![allow(dead_code)]
 
@@ -8,9 +9,8 @@ use bytes::Bytes;
 use cos_emulator::{Emulator, RunningEmulator};
 use cos_sign::encode::{uri_encode, uri_encode_path};
 use cos_sign::{Credentials, HeaderPolicy, KeyTime, SignableRequest, sign};
+use cos_transport::{Body, HyperTransport, Transport as _};
 use http::{HeaderMap, Method, StatusCode};
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -267,26 +267,7 @@ pub async fn raw_send(
     headers: &[(String, String)],
     body: Bytes,
 ) -> Resp {
-    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let mut b = http::Request::builder().method(method).uri(pq);
-    for (n, v) in headers {
-        b = b.header(n.as_str(), v.as_bytes());
-    }
-    let req = b.body(Full::new(body)).unwrap();
-    let resp = sender.send_request(req).await.unwrap();
-    let (parts, body) = resp.into_parts();
-    let body = body.collect().await.unwrap().to_bytes();
-    Resp {
-        status: parts.status,
-        headers: parts.headers,
-        body,
-    }
+    try_send(addr, method, pq, headers, body).await.unwrap()
 }
 
 /// Like [`raw_send`] but reports transport failures instead of panicking.
@@ -297,28 +278,38 @@ pub async fn try_send(
     headers: &[(String, String)],
     body: Bytes,
 ) -> Result<Resp, String> {
-    let stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let mut b = http::Request::builder().method(method).uri(pq);
+    // The URI names the emulator's address; the `Host` header in `headers` (always set by
+    // `prepare`) is sent as given, so virtual-host requests reach the emulator unchanged.
+    let mut b = http::Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{pq}"));
     for (n, v) in headers {
         b = b.header(n.as_str(), v.as_bytes());
     }
-    let req = b.body(Full::new(body)).map_err(|e| e.to_string())?;
-    let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    let req = b.body(Body::from(body)).map_err(|e| e.to_string())?;
+    let resp = fresh_connection_transport()
+        .send(req)
+        .await
+        .map_err(|e| e.to_string())?;
     let (parts, body) = resp.into_parts();
-    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+    let body = body
+        .collect_limited(u64::MAX)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Resp {
         status: parts.status,
         headers: parts.headers,
         body,
     })
+}
+
+/// A transport that keeps no idle connection, so every request opens its own (a broken or
+/// half-read connection of one request never carries over to the next).
+fn fresh_connection_transport() -> HyperTransport {
+    HyperTransport::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
 }
 
 pub fn md5_b64(data: &[u8]) -> String {
