@@ -1,0 +1,106 @@
+//! The list's settings and its builder.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::GrantProvider;
+use crate::core::CoreConfig;
+use crate::engine::UploadEngine;
+use crate::handle::VodUploader;
+
+/// Default bucket, region and endpoint for files whose credentials do not name them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetDefaults {
+    /// The endpoint URL.
+    pub endpoint: Option<String>,
+    /// The bucket.
+    pub bucket: Option<String>,
+    /// The region.
+    pub region: Option<String>,
+    /// A prefix for keys derived from file names.
+    pub key_prefix: String,
+}
+
+/// Builds a [`VodUploader`].
+pub struct VodUploaderBuilder {
+    pub(crate) engine: Arc<dyn UploadEngine>,
+    pub(crate) provider: Option<Arc<dyn GrantProvider>>,
+    pub(crate) core: CoreConfig,
+    pub(crate) defaults: TargetDefaults,
+    pub(crate) expiry_margin: Duration,
+}
+
+impl VodUploaderBuilder {
+    pub(crate) fn new(engine: Arc<dyn UploadEngine>) -> Self {
+        Self {
+            engine,
+            provider: None,
+            core: CoreConfig::default(),
+            defaults: TargetDefaults::default(),
+            expiry_margin: Duration::from_secs(30),
+        }
+    }
+
+    /// How many files upload at once (default 1, as the familiar SDK; 0 is taken as 1).
+    pub fn max_concurrent_files(mut self, n: usize) -> Self {
+        self.core.max_concurrent_files = n.max(1);
+        self
+    }
+
+    /// Whether `start_upload` retries failed files (default true, as the familiar SDK).
+    pub fn retry_failed_on_start(mut self, retry: bool) -> Self {
+        self.core.retry_failed_on_start = retry;
+        self
+    }
+
+    /// The minimum time between two progress events of a file (default 200 ms).
+    pub fn progress_interval(mut self, interval: Duration) -> Self {
+        self.core.progress_interval_ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Pull credentials per file from this provider (otherwise they are pushed with
+    /// `set_upload_auth_and_address`/`set_sts_token` when `UploadStarted` asks).
+    pub fn provider(mut self, provider: impl crate::auth::GrantProvider) -> Self {
+        self.provider = Some(Arc::new(provider));
+        self.core.pull_credentials = true;
+        self
+    }
+
+    /// The bucket for files whose credentials do not name one.
+    pub fn bucket(mut self, bucket: impl Into<String>) -> Self {
+        self.defaults.bucket = Some(bucket.into());
+        self
+    }
+
+    /// The region for files whose credentials do not name one.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.defaults.region = Some(region.into());
+        self
+    }
+
+    /// The endpoint URL for files whose credentials do not name one.
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.defaults.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// A prefix for object keys derived from file names (files added without a key whose
+    /// credentials name none).
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.defaults.key_prefix = prefix.into();
+        self
+    }
+
+    /// Pushed keys expiring within this margin count as expired when a file starts
+    /// (default 30 s).
+    pub fn expiry_margin(mut self, margin: Duration) -> Self {
+        self.expiry_margin = margin;
+        self
+    }
+
+    /// Spawns the task that owns the list (on the current tokio runtime) and returns its handle.
+    pub fn spawn(self) -> VodUploader {
+        crate::task::spawn(self)
+    }
+}

@@ -1,0 +1,620 @@
+//! [`CosEngine`]: the [`UploadEngine`] over cos-upload. Each file's upload gets a
+//! cos-transport `Client` signed with that file's credentials (refreshed from the list's
+//! provider when there is one) and a cos-upload `Uploader` sharing one checkpoint store, so
+//! re-adding the same file after a restart resumes it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cos_model::{BucketName, Endpoint, ObjectKey, Region};
+use cos_transport::{
+    BoxError, Client, DynTransport, HyperTransport, RetryPolicy, StaticCredentials,
+    TemporaryCredentials,
+};
+use cos_upload::checkpoint::{SourceFingerprint, checkpoint_id};
+use cos_upload::{
+    Checkpoint, CheckpointStore, DirStore, FaultKind, PartPolicy, Source, UploadError,
+    UploadOptions, UploadRequest, Uploader,
+};
+use futures_util::future::BoxFuture;
+
+use crate::auth::{TemporaryKey, region_from_endpoint};
+use crate::core::HaltMode;
+use crate::engine::{
+    DiscardJob, EngineOutcome, JobCredentials, UploadControl, UploadEngine, UploadJob, UploadTarget,
+};
+use crate::event::{FailureInfo, FailureKind, UploadResult};
+use crate::source::FileSource;
+
+/// Why a [`CosEngine`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP transport: {0}")]
+pub struct EngineBuildError(String);
+
+/// Builds a [`CosEngine`].
+pub struct CosEngineBuilder {
+    transport: Option<Arc<dyn DynTransport>>,
+    store: Option<Arc<dyn CheckpointStore>>,
+    retry_count: Option<u32>,
+    retry_duration: Option<Duration>,
+    part_size: Option<u64>,
+    parallel: Option<usize>,
+    progress_interval: Duration,
+}
+
+impl CosEngineBuilder {
+    /// The HTTP transport (default: cos-transport's `HyperTransport`).
+    pub fn transport(mut self, transport: Arc<dyn DynTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Keeps checkpoints as JSON files in `dir`, so a list re-created after a restart resumes
+    /// files added again (same path, size, modification time and key).
+    pub fn checkpoint_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.store = Some(Arc::new(DirStore::new(dir)));
+        self
+    }
+
+    /// Keeps checkpoints in this store.
+    pub fn checkpoint_store(mut self, store: Arc<dyn CheckpointStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The familiar `retryCount`: retries per request after the first attempt, on the
+    /// client's retry policy (which, unlike the familiar SDK, retries 5xx, throttling and
+    /// resets, not only timeouts). `0` means no retry at all (the familiar SDK silently uses 3).
+    pub fn retry_count(mut self, retries: u32) -> Self {
+        self.retry_count = Some(retries);
+        self
+    }
+
+    /// The familiar `retryDuration`: the first retry delay (later ones back off from it,
+    /// jittered).
+    pub fn retry_duration(mut self, delay: Duration) -> Self {
+        self.retry_duration = Some(delay);
+        self
+    }
+
+    /// The familiar `partSize`: the target part size; files larger than one part go as
+    /// multipart uploads, smaller ones as one PUT (COS's 1 MiB minimum part size and
+    /// 10 000-part maximum still apply). Default: cos-upload's (8 MiB parts, one PUT up to
+    /// 8 MiB).
+    pub fn part_size(mut self, bytes: u64) -> Self {
+        self.part_size = Some(bytes);
+        self
+    }
+
+    /// The familiar `parallel`: parts in flight per file.
+    pub fn parallel(mut self, parts: usize) -> Self {
+        self.parallel = Some(parts.max(1));
+        self
+    }
+
+    /// How often the engine reports progress (default 200 ms; the list throttles again).
+    pub fn progress_interval(mut self, interval: Duration) -> Self {
+        self.progress_interval = interval;
+        self
+    }
+
+    /// Builds the engine.
+    pub fn build(self) -> Result<CosEngine, EngineBuildError> {
+        let transport: Arc<dyn DynTransport> = match self.transport {
+            Some(t) => t,
+            None => Arc::new(
+                HyperTransport::builder()
+                    .build()
+                    .map_err(|e| EngineBuildError(e.to_string()))?,
+            ),
+        };
+        let mut retry = RetryPolicy::builder();
+        if let Some(n) = self.retry_count {
+            retry = retry.max_attempts(n.saturating_add(1));
+        }
+        if let Some(d) = self.retry_duration {
+            retry = retry.backoff(d, d.saturating_mul(8).max(Duration::from_secs(10)));
+        }
+        Ok(CosEngine {
+            inner: Arc::new(Inner {
+                transport,
+                retry: retry.build(),
+                store: self.store,
+                no_retries: self.retry_count == Some(0),
+                part_size: self.part_size,
+                parallel: self.parallel,
+                progress_interval: self.progress_interval,
+            }),
+        })
+    }
+}
+
+struct Inner {
+    transport: Arc<dyn DynTransport>,
+    retry: RetryPolicy,
+    store: Option<Arc<dyn CheckpointStore>>,
+    no_retries: bool,
+    part_size: Option<u64>,
+    parallel: Option<usize>,
+    progress_interval: Duration,
+}
+
+/// The upload engine over cos-upload and cos-transport. Cheap to clone.
+#[derive(Clone)]
+pub struct CosEngine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for CosEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CosEngine")
+            .field("checkpoints", &self.inner.store.is_some())
+            .field("part_size", &self.inner.part_size)
+            .field("parallel", &self.inner.parallel)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Shares one store among the per-file uploaders.
+struct SharedStore(Arc<dyn CheckpointStore>);
+
+impl CheckpointStore for SharedStore {
+    fn load<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Checkpoint>, cos_upload::checkpoint::CheckpointError>> {
+        self.0.load(id)
+    }
+
+    fn save<'a>(
+        &'a self,
+        checkpoint: &'a Checkpoint,
+    ) -> BoxFuture<'a, Result<(), cos_upload::checkpoint::CheckpointError>> {
+        self.0.save(checkpoint)
+    }
+
+    fn remove<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<(), cos_upload::checkpoint::CheckpointError>> {
+        self.0.remove(id)
+    }
+}
+
+fn target_failure(message: impl Into<String>) -> FailureInfo {
+    FailureInfo::new(FailureKind::Target, "InvalidTarget", message)
+}
+
+/// The endpoint for a target: COS's default domain for `*.myqcloud.com` URLs (or none),
+/// path style on anything else (an emulator, a gateway).
+fn endpoint_for(target: &UploadTarget, region: &Region) -> Result<Endpoint, FailureInfo> {
+    match target.endpoint.as_deref() {
+        None => Ok(Endpoint::new(region.clone())),
+        Some(url) if region_from_endpoint(url).is_some() || url.contains(".myqcloud.com") => {
+            let endpoint = Endpoint::new(region.clone());
+            Ok(if url.starts_with("http://") {
+                endpoint.with_scheme(cos_model::Scheme::Http)
+            } else {
+                endpoint
+            })
+        }
+        Some(url) => Endpoint::path_style(url).map_err(|e| target_failure(e.to_string())),
+    }
+}
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn to_transport_key(key: &TemporaryKey, now: SystemTime) -> cos_transport::TemporaryKey {
+    let start = unix(now);
+    cos_transport::TemporaryKey {
+        tmp_secret_id: key.secret_id().to_owned(),
+        tmp_secret_key: key.secret_key().to_owned(),
+        security_token: key.security_token().unwrap_or_default().to_owned(),
+        start_time: start,
+        expired_time: key
+            .expiration()
+            .map(unix)
+            .unwrap_or(start + 24 * 3600)
+            .max(start + 1),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct RefreshError(String);
+
+/// Raised by the credential callback when the file's keys expired and cannot be renewed;
+/// the upload is then paused (checkpoint kept) rather than failed and aborted.
+#[derive(Default)]
+struct ExpirySignal {
+    expired: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl ExpirySignal {
+    fn raise(&self) {
+        self.expired.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+        self.notify.notify_one();
+    }
+
+    fn is_raised(&self) -> bool {
+        self.expired.load(Ordering::SeqCst)
+    }
+
+    async fn raised(&self) {
+        while !self.is_raised() {
+            self.notify.notified().await;
+        }
+    }
+}
+
+/// What the credential callback last handed out.
+struct Handed {
+    key: TemporaryKey,
+    start: u64,
+    expires: u64,
+}
+
+/// The keys the callback hands to the client: the job's keys first; later, renewed ones from
+/// the provider. When the keys are expired and cannot be renewed, or the client asks again
+/// while the keys it holds are still fresh by its own rule (COS refused them), it raises
+/// the expiry signal and never answers: the engine pauses the upload, which drops the waiting
+/// requests.
+async fn next_keys(
+    state: Arc<std::sync::Mutex<Option<Handed>>>,
+    initial: TemporaryKey,
+    refresh: Option<crate::engine::Refresher>,
+    signal: Arc<ExpirySignal>,
+) -> Result<cos_transport::TemporaryKey, BoxError> {
+    let now = SystemTime::now();
+    let previous = state
+        .lock()
+        .map_err(|_| Box::new(RefreshError("poisoned".into())) as BoxError)?
+        .take();
+    let rejected = previous.as_ref().is_some_and(|h| {
+        // The client refreshes when less than min(5 min, lifetime / 2) is left.
+        let margin = 300.min(h.expires.saturating_sub(h.start) / 2);
+        unix(now) + margin + 1 < h.expires
+    });
+    let candidate = match (&previous, &refresh) {
+        (None, _) => Some(initial),
+        (Some(_), Some(refresh)) => refresh().await.ok(),
+        (Some(h), None) if !rejected => Some(h.key.clone()),
+        (Some(_), None) => None,
+    };
+    let usable = candidate.filter(|k| !k.is_expired(now, Duration::from_secs(1)));
+    let usable = match (usable, rejected && refresh.is_none()) {
+        (Some(k), false) => k,
+        _ => {
+            signal.raise();
+            std::future::pending::<()>().await;
+            return Err(Box::new(RefreshError("credentials expired".into())));
+        }
+    };
+    let handed = to_transport_key(&usable, now);
+    if let Ok(mut guard) = state.lock() {
+        *guard = Some(Handed {
+            key: usable,
+            start: handed.start_time,
+            expires: handed.expired_time,
+        });
+    }
+    Ok(handed)
+}
+
+/// Builds the client for one file: its target and its credentials.
+fn client_for(
+    inner: &Inner,
+    target: &UploadTarget,
+    credentials: &JobCredentials,
+    signal: Arc<ExpirySignal>,
+) -> Result<Client, FailureInfo> {
+    let bucket = BucketName::new(&target.bucket).map_err(|e| target_failure(e.to_string()))?;
+    let region = Region::new(&target.region).map_err(|e| target_failure(e.to_string()))?;
+    let endpoint = endpoint_for(target, &region)?;
+    let builder = Client::builder(endpoint)
+        .bucket(bucket)
+        .transport_arc(inner.transport.clone())
+        .retry(inner.retry.clone());
+    let initial = credentials.initial.clone();
+    let builder = if credentials.refresh.is_none()
+        && initial.security_token().is_none()
+        && initial.expiration().is_none()
+    {
+        builder.credentials(StaticCredentials::from_keys(
+            initial.secret_id().to_owned(),
+            initial.secret_key().to_owned(),
+        ))
+    } else {
+        let refresh = credentials.refresh.clone();
+        let state = Arc::new(std::sync::Mutex::new(None));
+        let provider = TemporaryCredentials::builder(move || {
+            next_keys(
+                state.clone(),
+                initial.clone(),
+                refresh.clone(),
+                signal.clone(),
+            )
+        })
+        .use_start_time_as_clock_anchor(false)
+        .build();
+        builder.credentials(provider)
+    };
+    builder
+        .build()
+        .map_err(|e| FailureInfo::new(FailureKind::Other, "ClientBuild", e.to_string()))
+}
+
+fn uploader_for(inner: &Inner, client: Client) -> Uploader {
+    let mut builder = Uploader::builder(client).progress_interval(inner.progress_interval);
+    if let Some(size) = inner.part_size {
+        builder = builder.part_policy(
+            PartPolicy::new()
+                .target_part_size(size)
+                .single_put_threshold(size),
+        );
+    }
+    if let Some(parts) = inner.parallel {
+        builder = builder.parts_in_flight(parts);
+    }
+    if inner.no_retries {
+        builder = builder.part_attempts(1).call_attempts(1);
+    }
+    if let Some(store) = &inner.store {
+        builder = builder.checkpoint_store(SharedStore(store.clone()));
+    }
+    builder.build()
+}
+
+/// What cos-upload's error means for the list. Refused credentials are an expiry only for
+/// temporary keys (as the familiar SDK treats `InvalidAccessKeyId` only while an STS token
+/// is in use); refused permanent keys fail the file with COS's code.
+fn outcome_of(error: UploadError, temporary_keys: bool) -> EngineOutcome {
+    match &error {
+        UploadError::Paused { .. } | UploadError::Cancelled { .. } => EngineOutcome::Stopped,
+        UploadError::Call { error: api, .. }
+            if api.kind() == FaultKind::CredentialExpired && temporary_keys =>
+        {
+            EngineOutcome::CredentialsExpired
+        }
+        UploadError::Call { error: api, .. } => EngineOutcome::Failed(FailureInfo {
+            kind: match api.kind() {
+                FaultKind::Connection { .. } | FaultKind::Timeout => FailureKind::Transport,
+                _ => FailureKind::Cos,
+            },
+            code: api
+                .code()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("{:?}", api.kind())),
+            message: error.to_string(),
+            request_id: api.request_id().map(str::to_owned),
+            status: api.status(),
+        }),
+        UploadError::Source(_) => EngineOutcome::Failed(FailureInfo::new(
+            FailureKind::Source,
+            "SourceError",
+            error.to_string(),
+        )),
+        UploadError::PartCrcMismatch { .. } | UploadError::ObjectCrcMismatch { .. } => {
+            EngineOutcome::Failed(FailureInfo::new(
+                FailureKind::Integrity,
+                "Crc64Mismatch",
+                error.to_string(),
+            ))
+        }
+        _ => EngineOutcome::Failed(FailureInfo::new(
+            FailureKind::Other,
+            "UploadError",
+            error.to_string(),
+        )),
+    }
+}
+
+fn source_of(source: &FileSource) -> Source {
+    match source {
+        FileSource::Path(p) => Source::file(p.clone()),
+        FileSource::Bytes { data, .. } => Source::bytes(data.clone()),
+    }
+}
+
+/// cos-upload's identity of a source (part of its checkpoint id).
+fn identity_of(source: &FileSource) -> String {
+    match source {
+        FileSource::Path(p) => SourceFingerprint::File {
+            path: p.to_string_lossy().into_owned(),
+            size: 0,
+            modified_secs: 0,
+            modified_nanos: 0,
+        }
+        .identity(),
+        FileSource::Bytes { data, .. } => SourceFingerprint::Bytes {
+            len: data.len() as u64,
+            crc64: cos_model::crc64::crc64(data),
+        }
+        .identity(),
+    }
+}
+
+async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> EngineOutcome {
+    let signal = Arc::new(ExpirySignal::default());
+    let temporary_keys = job.credentials.initial.security_token().is_some();
+    let client = match client_for(&inner, &job.target, &job.credentials, signal.clone()) {
+        Ok(c) => c,
+        Err(info) => return EngineOutcome::Failed(info),
+    };
+    let key = match ObjectKey::new(&job.target.key) {
+        Ok(k) => k,
+        Err(e) => return EngineOutcome::Failed(target_failure(e.to_string())),
+    };
+    let mut options = UploadOptions::new();
+    for (name, value) in &job.metadata {
+        options = options.metadata(name.clone(), value.clone());
+    }
+    let uploader = uploader_for(&inner, client);
+    let handle = uploader.upload(UploadRequest::new(key, source_of(&job.source)).options(options));
+    let mut progress = handle.progress_watch();
+    let report = control.reporter();
+    let halted = loop {
+        tokio::select! {
+            mode = control.halted() => break Some(mode),
+            () = signal.raised() => break Some(HaltMode::Pause),
+            changed = progress.changed() => {
+                if changed.is_err() {
+                    break None;
+                }
+                report(progress.borrow_and_update().acknowledged_bytes);
+            }
+        }
+    };
+    match halted {
+        Some(HaltMode::Abort) => handle.cancel(),
+        Some(HaltMode::Pause | HaltMode::Cancel) => handle.pause(),
+        None => {}
+    }
+    let result = handle.join().await;
+    if signal.is_raised() && control.halt_requested().is_none() && result.is_err() {
+        return EngineOutcome::CredentialsExpired;
+    }
+    match result {
+        Ok(summary) => EngineOutcome::Completed(UploadResult {
+            bucket: job.target.bucket,
+            region: job.target.region,
+            key: summary.key,
+            etag: summary.etag,
+            crc64: Some(summary.crc64),
+            bytes: summary.bytes,
+        }),
+        Err(error) => outcome_of(error, temporary_keys),
+    }
+}
+
+async fn discard(inner: Arc<Inner>, job: DiscardJob) -> Result<(), FailureInfo> {
+    let (Some(store), Some(target)) = (&inner.store, &job.target) else {
+        return Ok(());
+    };
+    let id = checkpoint_id(&target.bucket, &target.key, &identity_of(&job.source));
+    let store_err = |e: cos_upload::checkpoint::CheckpointError| {
+        FailureInfo::new(FailureKind::Other, "CheckpointStore", e.to_string())
+    };
+    let Some(checkpoint) = store.load(&id).await.map_err(store_err)? else {
+        return Ok(());
+    };
+    if let Some(credentials) = job.credentials {
+        let jc = JobCredentials {
+            initial: credentials,
+            refresh: None,
+        };
+        let client = client_for(&inner, target, &jc, Arc::new(ExpirySignal::default()))?;
+        let key = ObjectKey::new(&checkpoint.key).map_err(|e| target_failure(e.to_string()))?;
+        let api: &dyn cos_upload::CosApi = &client;
+        match api.abort(&key, &checkpoint.upload_id).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == FaultKind::NoSuchUpload => {}
+            Err(e) => {
+                return Err(FailureInfo {
+                    kind: FailureKind::Cos,
+                    code: e.code().unwrap_or("AbortFailed").to_owned(),
+                    message: e.message().to_owned(),
+                    request_id: e.request_id().map(str::to_owned),
+                    status: e.status(),
+                });
+            }
+        }
+    }
+    store.remove(&id).await.map_err(store_err)
+}
+
+impl CosEngine {
+    /// A builder with the defaults (hyper transport, no checkpoint store, the client's default
+    /// retries, cos-upload's default part size and parts in flight).
+    pub fn builder() -> CosEngineBuilder {
+        CosEngineBuilder {
+            transport: None,
+            store: None,
+            retry_count: None,
+            retry_duration: None,
+            part_size: None,
+            parallel: None,
+            progress_interval: Duration::from_millis(200),
+        }
+    }
+}
+
+impl UploadEngine for CosEngine {
+    fn upload(&self, job: UploadJob, control: UploadControl) -> BoxFuture<'static, EngineOutcome> {
+        Box::pin(run(self.inner.clone(), job, control))
+    }
+
+    fn discard(&self, job: DiscardJob) -> BoxFuture<'static, Result<(), FailureInfo>> {
+        Box::pin(discard(self.inner.clone(), job))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(endpoint: Option<&str>) -> UploadTarget {
+        UploadTarget {
+            endpoint: endpoint.map(str::to_owned),
+            bucket: "b-1250000000".into(),
+            region: "ap-guangzhou".into(),
+            key: "k".into(),
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        let region = Region::new("ap-guangzhou").unwrap();
+        assert!(
+            !endpoint_for(&target(None), &region)
+                .unwrap()
+                .is_path_style()
+        );
+        assert!(
+            !endpoint_for(
+                &target(Some("https://cos.ap-guangzhou.myqcloud.com")),
+                &region
+            )
+            .unwrap()
+            .is_path_style()
+        );
+        assert!(
+            endpoint_for(&target(Some("http://127.0.0.1:9000")), &region)
+                .unwrap()
+                .is_path_style()
+        );
+    }
+
+    #[test]
+    fn familiar_retry_options_map_onto_the_client_policy() {
+        let engine = CosEngine::builder().retry_count(0).build().unwrap();
+        assert_eq!(engine.inner.retry.max_attempts(), 1);
+        assert!(engine.inner.no_retries);
+        let engine = CosEngine::builder()
+            .retry_count(3)
+            .retry_duration(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        assert_eq!(engine.inner.retry.max_attempts(), 4);
+        assert!(!engine.inner.no_retries);
+        let default = CosEngine::builder().build().unwrap();
+        assert_eq!(
+            default.inner.retry.max_attempts(),
+            RetryPolicy::default().max_attempts()
+        );
+    }
+
+    #[test]
+    fn identities_match_cos_upload() {
+        assert_eq!(identity_of(&FileSource::path("/a/b")), "file:/a/b");
+        assert!(identity_of(&FileSource::bytes("n", vec![1u8, 2])).starts_with("bytes:2:"));
+    }
+}

@@ -1,0 +1,77 @@
+//! `VodError`: why a list command was refused.
+
+use std::path::PathBuf;
+
+use crate::event::FailureInfo;
+use crate::id::FileId;
+use crate::state::{FileState, ListState};
+use crate::transition::{FileOp, ListOp};
+
+/// Why a command on the upload list was refused. Never carries a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VodError {
+    /// No file with this id is in the list (never added, deleted or cleaned).
+    #[error("no file {0} in the list")]
+    UnknownFile(FileId),
+    /// The index is not a position in `list_files()` at the time of the call.
+    #[error("index {index} is out of range (the list has {len} files)")]
+    IndexOutOfRange {
+        /// The index given.
+        index: usize,
+        /// The list's length when the command was applied.
+        len: usize,
+    },
+    /// The transition table forbids this verb in the file's state.
+    #[error("{op} is not allowed for file {file} in state {state}")]
+    InvalidState {
+        /// The file.
+        file: FileId,
+        /// Its state when the command was applied.
+        state: FileState,
+        /// The verb.
+        op: FileOp,
+    },
+    /// The transition table forbids this verb in the list's state.
+    #[error("{op} is not allowed while the list is {state}")]
+    InvalidListState {
+        /// The list's state when the command was applied.
+        state: ListState,
+        /// The verb.
+        op: ListOp,
+    },
+    /// The same file (same path or content, size, modification time and key) is already listed.
+    #[error("the same file is already in the list as {existing}")]
+    Duplicate {
+        /// The file already listed.
+        existing: FileId,
+    },
+    /// `resume_upload_with_*` without a file, but no file awaits credentials.
+    #[error("no file awaits credentials")]
+    NoFileAwaitingAuth,
+    /// `resume_upload_with_*` without a file, but several files await credentials.
+    #[error("several files await credentials ({candidates:?}); name one")]
+    AmbiguousTarget {
+        /// The files awaiting credentials.
+        candidates: Vec<FileId>,
+    },
+    /// An UploadAuth / UploadAddress / STS value could not be used.
+    #[error("invalid credentials or address: {0}")]
+    InvalidAuth(String),
+    /// A file to add could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Stopping, aborting or discarding an upload on the server failed (the list itself
+    /// was updated).
+    #[error("the upload engine failed: {0}")]
+    Engine(FailureInfo),
+    /// The list's task has shut down.
+    #[error("the upload list has shut down")]
+    Closed,
+}
