@@ -90,3 +90,9 @@ pub use listener::VodListener;
 pub use snapshot::FileSnapshot;
 pub use source::{AddOptions, FileSource, Fingerprint, SourceInfo};
 pub use state::{FileState, ListState};
+
+// The README's examples are compiled (and the runnable ones run) as doctests here, where every
+// crate they use is a dependency, so the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

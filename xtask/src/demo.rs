@@ -1,9 +1,114 @@
-//! `cargo xtask demo`: not built yet (see the open issues).
+//! `cargo xtask demo`: the main job. Starts the emulator on a free loopback port and the
+//! direct-upload signing server, then plays a mini program, uploads a big file with an
+//! interruption and a resume, runs an upload list, verifies every object's CRC64 and prints a
+//! table. `--real` runs the same steps against real COS (COS_SECRET_ID, COS_SECRET_KEY,
+//! COS_BUCKET, COS_REGION).
+
+mod big_upload;
+mod mini_program;
+mod report;
+mod stack;
+mod upload_list;
 
 use std::process::ExitCode;
+use std::time::Instant;
 
-/// Runs the task with the arguments after its name.
-pub fn run(_args: &[String]) -> ExitCode {
-    eprintln!("cargo xtask demo is not built yet");
-    ExitCode::FAILURE
+use report::Report;
+use stack::{Stack, Target};
+
+const USAGE: &str = "usage: cargo xtask demo [--real] [--big-mib N]
+
+  --real       run against real COS (needs COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION)
+  --big-mib N  size of the big upload in MiB (default 256)";
+
+/// What the command line asked for.
+struct Options {
+    real: bool,
+    big_mib: u64,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        real: false,
+        big_mib: 256,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--real" => options.real = true,
+            "--big-mib" => {
+                let value = args.next().ok_or("--big-mib needs a number")?;
+                options.big_mib = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 2)
+                    .ok_or_else(|| format!("--big-mib: `{value}` is not a number ≥ 2"))?;
+            }
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(options)
+}
+
+/// Runs the demo; exits non-zero when any step does not behave as COS would.
+pub fn run(args: &[String]) -> ExitCode {
+    let options = match parse(args) {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("{message}\n");
+            }
+            eprintln!("{USAGE}");
+            return if message.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("demo: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(demo(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\ndemo FAILED: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn demo(options: Options) -> Result<(), String> {
+    let started = Instant::now();
+    let target = if options.real {
+        Target::real_from_env()?
+    } else {
+        Target::Emulator
+    };
+    let stack = Stack::start(target).await?;
+    println!("{}", stack.describe());
+    let mut report = Report::default();
+    let outcome = async {
+        mini_program::run(&stack, &mut report).await?;
+        big_upload::run(&stack, &mut report, options.big_mib).await?;
+        upload_list::run(&stack, &mut report).await?;
+        report.verify(&stack).await
+    }
+    .await;
+    stack.stop().await;
+    outcome?;
+    report.print();
+    println!(
+        "\ndemo finished in {:.1} s; everything it started is stopped",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

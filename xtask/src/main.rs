@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod data;
 mod demo;
 mod emulator;
 mod integration;
