@@ -218,6 +218,23 @@ impl Stack {
         Ok(dir)
     }
 
+    /// Makes every UploadPart take `millis` longer on the emulator (0: back to full speed), so
+    /// that a step can act on an upload while it is still running. Real COS is slow enough.
+    pub fn delay_parts(&self, millis: u64) -> Result<(), String> {
+        if let Some(emulator) = &self.emulator {
+            let spec = if millis == 0 {
+                String::new()
+            } else {
+                format!("delay=1.0:{millis},ops=UploadPart")
+            };
+            let faults = spec
+                .parse::<cos_emulator::FaultSpec>()
+                .map_err(|e| format!("fault spec `{spec}`: {e}"))?;
+            emulator.set_faults(faults);
+        }
+        Ok(())
+    }
+
     /// Stops the signing server and the emulator; the work directory goes with `self`.
     pub async fn stop(self) {
         self.signer.shutdown().await;

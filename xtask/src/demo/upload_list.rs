@@ -30,6 +30,8 @@ const FILES: [(&str, u64); 12] = [
 ];
 /// The file cancelled and resumed: large enough to be caught mid-upload.
 const CANCEL_INDEX: usize = 3;
+/// How much longer each UploadPart takes on the emulator during this step.
+const PART_DELAY_MS: u64 = 100;
 /// No run of this demo should take longer; a hang is a failure, not a wait.
 const DEADLINE: Duration = Duration::from_secs(300);
 
@@ -93,6 +95,9 @@ pub async fn run(stack: &Stack, report: &mut Report) -> Result<(), String> {
         ids.push(id);
     }
     let cancel_id = ids[CANCEL_INDEX];
+    // On loopback a 12 MiB file is done in a few milliseconds, before a cancel could reach it;
+    // slowing each part down keeps every file in flight long enough to be cancelled mid-way.
+    stack.delay_parts(PART_DELAY_MS)?;
     let started = Instant::now();
     let mut started_at: HashMap<FileId, Instant> = HashMap::new();
     list.start_upload().await.map_err(|e| e.to_string())?;
@@ -181,6 +186,7 @@ pub async fn run(stack: &Stack, report: &mut Report) -> Result<(), String> {
     })
     .await;
     let _ = bars.clear();
+    stack.delay_parts(0)?;
     let _ = list.shutdown().await;
     match outcome {
         Ok(result) => result?,
