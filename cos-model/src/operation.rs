@@ -34,6 +34,14 @@ pub trait Operation {
     /// Reads a response: its status and headers, and the whole body.
     fn parse(&self, response: &ResponseHead, body: Bytes) -> Result<Self::Output, ParseError>;
 
+    /// Whether the caller authenticates the request with an `Authorization` header (and the
+    /// `x-cos-security-token` header). True for every operation but PostObject, whose signed
+    /// policy and token travel as form fields and which COS documents as carrying no
+    /// `Authorization` header.
+    fn signed_by_header(&self) -> bool {
+        true
+    }
+
     /// The largest response body worth reading into memory for this operation (a transport
     /// stops reading past it). 16 MiB for XML answers; GetObject says otherwise.
     fn response_body_limit(&self) -> u64 {

@@ -442,3 +442,27 @@ async fn streaming_get_returns_the_body_unread() {
         .unwrap_err();
     assert_eq!(err.cos().unwrap().code, ErrorCode::NotImplemented);
 }
+
+#[tokio::test]
+async fn a_post_object_form_goes_out_without_a_header_signature() {
+    let mock = MockTransport::new().with_rule(
+        Rule::new(Method::POST, "/examplebucket-1250000000/")
+            .reply(MockResponse::ok().header("etag", "\"5d41402abc4b2a76b9719d911017c592\"")),
+    );
+    let recorder = cos_transport::test_util::RecordingTransport::new(mock);
+    let records = recorder.clone();
+    let client = client_over(recorder, RetryPolicy::default());
+    let form = cos_model::ops::PostObject::new(key("dir/a b.txt"), "hello")
+        .field("policy", "cG9saWN5")
+        .field("q-signature", "abc");
+    client.execute(&form).await.unwrap();
+    let sent = records.requests();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].header("authorization").is_none());
+    assert!(sent[0].header("x-cos-security-token").is_none());
+    let body = String::from_utf8_lossy(&sent[0].body);
+    assert!(
+        body.contains("name=\"q-signature\"\r\n\r\nabc\r\n"),
+        "{body}"
+    );
+}

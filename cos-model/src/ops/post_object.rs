@@ -303,6 +303,10 @@ impl Operation for PostObject {
         true
     }
 
+    fn signed_by_header(&self) -> bool {
+        false
+    }
+
     fn build(
         &self,
         endpoint: &Endpoint,

@@ -392,10 +392,15 @@ impl Client {
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, self.shared.user_agent.clone());
         }
-        let auth = self
-            .authorize(op.name(), parts, signing, &mut headers)
-            .await
-            .map_err(|kind| (Failed::Final(kind), AuthInfo::default()))?;
+        // PostObject carries its signature in the form; a header signature would be a second,
+        // unrequested credential on the request.
+        let auth = if op.signed_by_header() {
+            self.authorize(op.name(), parts, signing, &mut headers)
+                .await
+                .map_err(|kind| (Failed::Final(kind), AuthInfo::default()))?
+        } else {
+            AuthInfo::default()
+        };
 
         let mut request = http::Request::new(body);
         *request.method_mut() = parts.method.clone();
