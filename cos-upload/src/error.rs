@@ -154,6 +154,10 @@ pub enum UploadError {
         /// What failed.
         cause: Box<UploadError>,
     },
+    /// The request named no API and the uploader has none (built with
+    /// `Uploader::builder_without_api`); nothing was sent.
+    #[error("the request names no COS API and the uploader has no default one")]
+    NoApi,
     /// The uploader's driver task ended without a result (the runtime shut down).
     #[error("the upload task ended without a result (runtime shut down?)")]
     TaskLost,

@@ -37,6 +37,7 @@ pub mod error;
 pub mod fault;
 mod handle;
 mod limits;
+mod no_api;
 pub mod plan;
 pub mod progress;
 mod queue;

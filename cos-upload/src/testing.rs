@@ -1,7 +1,9 @@
 //! `FakeCos`: an in-memory COS bucket implementing [`CosApi`], with seeded random faults and
 //! scripted ones (5xx, SlowDown, resets before and after the server acted, timeouts, expired
 //! tokens, clock skew, corrupted parts, a wrong object CRC64, vanished uploads), a log of every
-//! call and the peak of concurrent part requests. For tests (feature `test-util`).
+//! call and the peak of concurrent part requests. A [`WriteGauge`] shared by several fakes
+//! counts their write requests together (for limits shared across APIs). For tests (feature
+//! `test-util`).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -92,6 +94,74 @@ struct State {
     min_part_size: u64,
     omit_crc: bool,
     now: Option<SystemTime>,
+    gauge: Option<WriteGauge>,
+}
+
+#[derive(Debug, Default)]
+struct GaugeState {
+    requests: usize,
+    bytes: u64,
+    max_requests: usize,
+    max_bytes: u64,
+}
+
+/// Counts the write requests (Upload Part and PUT Object) in progress, and their body bytes,
+/// across every [`FakeCos`] it is given to, with the peaks of both. Clones share the counts.
+#[derive(Debug, Clone, Default)]
+pub struct WriteGauge {
+    state: Arc<Mutex<GaugeState>>,
+}
+
+impl WriteGauge {
+    /// A gauge at zero.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, GaugeState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn enter(&self, bytes: u64) -> GaugeGuard {
+        let mut g = self.lock();
+        g.requests += 1;
+        g.bytes += bytes;
+        g.max_requests = g.max_requests.max(g.requests);
+        g.max_bytes = g.max_bytes.max(g.bytes);
+        GaugeGuard {
+            gauge: self.clone(),
+            bytes,
+        }
+    }
+
+    /// Write requests in progress now.
+    pub fn requests(&self) -> usize {
+        self.lock().requests
+    }
+
+    /// The most write requests that were in progress at once.
+    pub fn max_requests(&self) -> usize {
+        self.lock().max_requests
+    }
+
+    /// The most body bytes that were in write requests in progress at once.
+    pub fn max_bytes(&self) -> u64 {
+        self.lock().max_bytes
+    }
+}
+
+/// One write request counted by a [`WriteGauge`]; uncounted when dropped.
+struct GaugeGuard {
+    gauge: WriteGauge,
+    bytes: u64,
+}
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        let mut g = self.gauge.lock();
+        g.requests = g.requests.saturating_sub(1);
+        g.bytes = g.bytes.saturating_sub(self.bytes);
+    }
 }
 
 /// See the module documentation. Clones share the bucket.
@@ -312,6 +382,15 @@ impl FakeCos {
         self.lock().max_parts_in_flight
     }
 
+    /// Counts this bucket's write requests in `gauge` too (several fakes may share one).
+    pub fn share_gauge(&self, gauge: &WriteGauge) {
+        self.lock().gauge = Some(gauge.clone());
+    }
+
+    fn gauge_enter(&self, bytes: u64) -> Option<GaugeGuard> {
+        self.lock().gauge.as_ref().map(|g| g.enter(bytes))
+    }
+
     fn check_key(&self, key: &ObjectKey) -> String {
         key.as_str().to_owned()
     }
@@ -328,6 +407,7 @@ impl CosApi for FakeCos {
     ) -> BoxFuture<'a, Result<WriteAck, ApiError>> {
         Box::pin(async move {
             let key = self.check_key(request.key);
+            let _gauge = self.gauge_enter(request.body.len() as u64);
             let mut s = self.lock();
             s.log(
                 CallKind::PutObject,
@@ -421,6 +501,7 @@ impl CosApi for FakeCos {
                 (s.part_delay, b, a, c, v)
             };
             let _guard = InFlight(self.state.clone());
+            let _gauge = self.gauge_enter(request.body.len() as u64);
             if let Some(w) = &request.wire {
                 w.sent(request.body.len() as u64);
             }

@@ -1,5 +1,11 @@
 //! The [`Uploader`]: shared settings and limits for many uploads, and [`UploadRequest`], one
 //! upload's key, source and options.
+//!
+//! An uploader's uploads share its part limit and byte budget whatever they talk to: a request
+//! may carry its own [`CosApi`] ([`UploadRequest::api`]) — another bucket, other credentials —
+//! and still waits for the same permits. An app whose files each come with their own
+//! credentials builds one uploader (with [`Uploader::builder_without_api`] when there is no
+//! natural default) and hands every request its file's client.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +20,7 @@ use crate::driver::{self, Control, Job, ProgressCallback, Settings, UploadSummar
 use crate::error::UploadError;
 use crate::handle::UploadHandle;
 use crate::limits::Limiter;
+use crate::no_api::NoApi;
 use crate::plan::PartPolicy;
 use crate::progress::Progress;
 use crate::source::Source;
@@ -27,6 +34,7 @@ pub struct UploadRequest {
     pub(crate) policy: Option<PartPolicy>,
     pub(crate) parts_in_flight: Option<usize>,
     pub(crate) callback: Option<ProgressCallback>,
+    pub(crate) api: Option<Arc<dyn CosApi>>,
 }
 
 impl std::fmt::Debug for UploadRequest {
@@ -38,6 +46,7 @@ impl std::fmt::Debug for UploadRequest {
             .field("policy", &self.policy)
             .field("parts_in_flight", &self.parts_in_flight)
             .field("callback", &self.callback.is_some())
+            .field("api_bucket", &self.api.as_ref().map(|api| api.bucket()))
             .finish()
     }
 }
@@ -52,6 +61,7 @@ impl UploadRequest {
             policy: None,
             parts_in_flight: None,
             callback: None,
+            api: None,
         }
     }
 
@@ -83,6 +93,20 @@ impl UploadRequest {
         self
     }
 
+    /// Talks to COS through `api` for this upload only, instead of the uploader's own API
+    /// (e.g. a client with this file's credentials, or for another bucket). The upload still
+    /// shares the uploader's part limit, byte budget, settings and checkpoint store; its
+    /// checkpoint is keyed by `api`'s bucket.
+    pub fn api(mut self, api: Arc<dyn CosApi>) -> Self {
+        self.api = Some(api);
+        self
+    }
+
+    /// The API this request overrides the uploader's with, if any.
+    pub fn api_override(&self) -> Option<&Arc<dyn CosApi>> {
+        self.api.as_ref()
+    }
+
     /// Calls `f` with every (throttled) progress snapshot, from the upload's task: keep it quick.
     pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
         self.callback = Some(Arc::new(f));
@@ -92,7 +116,7 @@ impl UploadRequest {
 
 /// Builds an [`Uploader`].
 pub struct UploaderBuilder {
-    api: Arc<dyn CosApi>,
+    api: Option<Arc<dyn CosApi>>,
     policy: PartPolicy,
     parts_in_flight: usize,
     total_parts_in_flight: usize,
@@ -236,7 +260,8 @@ impl UploaderBuilder {
                     part_timeout: self.part_timeout,
                     abort_timeout: self.abort_timeout,
                 },
-                api: self.api,
+                has_default_api: self.api.is_some(),
+                api: self.api.unwrap_or_else(|| Arc::new(NoApi)),
                 store: self.store,
             }),
         }
@@ -244,7 +269,9 @@ impl UploaderBuilder {
 }
 
 struct Inner {
+    /// The default API, or [`NoApi`] when the uploader was built without one.
     api: Arc<dyn CosApi>,
+    has_default_api: bool,
     settings: Settings,
     limiter: Limiter,
     store: Option<Arc<dyn CheckpointStore>>,
@@ -259,7 +286,10 @@ pub struct Uploader {
 impl std::fmt::Debug for Uploader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Uploader")
-            .field("bucket", &self.inner.api.bucket())
+            .field(
+                "bucket",
+                &self.default_api().map(|api| api.bucket().to_owned()),
+            )
             .field("settings", &self.inner.settings)
             .field("total_parts_in_flight", &self.inner.limiter.part_limit())
             .finish_non_exhaustive()
@@ -274,6 +304,18 @@ impl Uploader {
 
     /// A builder over a shared [`CosApi`].
     pub fn builder_arc(api: Arc<dyn CosApi>) -> UploaderBuilder {
+        Self::builder_with(Some(api))
+    }
+
+    /// A builder without a default API: every request must name its own with
+    /// [`UploadRequest::api`] (one that does not fails at once with [`UploadError::NoApi`]).
+    /// For uploads whose credentials differ per file but that should share one part limit
+    /// and byte budget.
+    pub fn builder_without_api() -> UploaderBuilder {
+        Self::builder_with(None)
+    }
+
+    fn builder_with(api: Option<Arc<dyn CosApi>>) -> UploaderBuilder {
         UploaderBuilder {
             api,
             policy: PartPolicy::default(),
@@ -291,9 +333,22 @@ impl Uploader {
         }
     }
 
-    /// The COS calls this uploader makes.
+    /// The COS calls this uploader makes for requests without their own API (and for
+    /// [`abort_incomplete`](Self::abort_incomplete)). For an uploader built with
+    /// [`builder_without_api`](Self::builder_without_api) this is a stand-in that refuses
+    /// every call; see [`default_api`](Self::default_api).
     pub fn api(&self) -> &Arc<dyn CosApi> {
         &self.inner.api
+    }
+
+    /// The default API, or `None` for an uploader built without one.
+    pub fn default_api(&self) -> Option<&Arc<dyn CosApi>> {
+        self.inner.has_default_api.then_some(&self.inner.api)
+    }
+
+    /// The most parts in flight across all uploads of this uploader.
+    pub fn total_parts_in_flight(&self) -> usize {
+        self.inner.limiter.part_limit()
     }
 
     /// The checkpoint store, if any.
@@ -319,8 +374,12 @@ impl Uploader {
         if let Some(parts) = request.parts_in_flight {
             settings.machine.max_in_flight = parts;
         }
+        let api = match request.api {
+            Some(api) => Some(api),
+            None => self.default_api().cloned(),
+        };
         Job {
-            api: self.inner.api.clone(),
+            api,
             key: request.key,
             source: request.source,
             options: request.options,

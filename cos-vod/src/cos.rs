@@ -1,6 +1,8 @@
 //! [`CosEngine`]: the [`UploadEngine`] over cos-upload. Each file's upload gets a
 //! cos-transport `Client` signed with that file's credentials (refreshed from the list's
-//! provider when there is one) and a cos-upload `Uploader` sharing one checkpoint store, so
+//! provider when there is one), handed to ONE cos-upload `Uploader` per engine with the
+//! request ([`UploadRequest::api`]). So the files uploading at once share that uploader's
+//! part limit and byte budget (not files × parts in flight) and its checkpoint store, and
 //! re-adding the same file after a restart resumes it.
 
 use std::path::PathBuf;
@@ -41,6 +43,8 @@ pub struct CosEngineBuilder {
     retry_duration: Option<Duration>,
     part_size: Option<u64>,
     parallel: Option<usize>,
+    total_parts_in_flight: Option<usize>,
+    byte_budget: Option<u64>,
     progress_interval: Duration,
 }
 
@@ -88,9 +92,25 @@ impl CosEngineBuilder {
         self
     }
 
-    /// The familiar `parallel`: parts in flight per file.
+    /// The familiar `parallel`: parts in flight per file (default: cos-upload's, 4), always
+    /// within [`total_parts_in_flight`](Self::total_parts_in_flight).
     pub fn parallel(mut self, parts: usize) -> Self {
         self.parallel = Some(parts.max(1));
+        self
+    }
+
+    /// Parts in flight across every file uploading at once (default: cos-upload's, 16). With
+    /// several files at once (`max_concurrent_files`), they share this limit.
+    pub fn total_parts_in_flight(mut self, parts: usize) -> Self {
+        self.total_parts_in_flight = Some(parts.max(1));
+        self
+    }
+
+    /// At most this many part bytes held in memory across every file uploading at once
+    /// (default: no limit beyond `total_parts_in_flight × part size`). A part larger than the
+    /// whole budget still goes, alone.
+    pub fn byte_budget(mut self, bytes: u64) -> Self {
+        self.byte_budget = Some(bytes);
         self
     }
 
@@ -102,7 +122,7 @@ impl CosEngineBuilder {
 
     /// Builds the engine.
     pub fn build(self) -> Result<CosEngine, EngineBuildError> {
-        let transport: Arc<dyn DynTransport> = match self.transport {
+        let transport: Arc<dyn DynTransport> = match self.transport.clone() {
             Some(t) => t,
             None => Arc::new(
                 HyperTransport::builder()
@@ -117,6 +137,7 @@ impl CosEngineBuilder {
         if let Some(d) = self.retry_duration {
             retry = retry.backoff(d, d.saturating_mul(8).max(Duration::from_secs(10)));
         }
+        let uploader = self.shared_uploader();
         Ok(CosEngine {
             inner: Arc::new(Inner {
                 transport,
@@ -125,9 +146,38 @@ impl CosEngineBuilder {
                 no_retries: self.retry_count == Some(0),
                 part_size: self.part_size,
                 parallel: self.parallel,
-                progress_interval: self.progress_interval,
+                uploader,
             }),
         })
+    }
+
+    /// The one uploader every file's upload goes through (each request with its file's
+    /// client), so files share its part limit, byte budget and checkpoint store.
+    fn shared_uploader(&self) -> Uploader {
+        let mut builder = Uploader::builder_without_api().progress_interval(self.progress_interval);
+        if let Some(size) = self.part_size {
+            builder = builder.part_policy(
+                PartPolicy::new()
+                    .target_part_size(size)
+                    .single_put_threshold(size),
+            );
+        }
+        if let Some(parts) = self.parallel {
+            builder = builder.parts_in_flight(parts);
+        }
+        if let Some(parts) = self.total_parts_in_flight {
+            builder = builder.total_parts_in_flight(parts);
+        }
+        if let Some(bytes) = self.byte_budget {
+            builder = builder.byte_budget(bytes);
+        }
+        if self.retry_count == Some(0) {
+            builder = builder.part_attempts(1).call_attempts(1);
+        }
+        if let Some(store) = &self.store {
+            builder = builder.checkpoint_store(SharedStore(store.clone()));
+        }
+        builder.build()
     }
 }
 
@@ -138,7 +188,8 @@ struct Inner {
     no_retries: bool,
     part_size: Option<u64>,
     parallel: Option<usize>,
-    progress_interval: Duration,
+    /// Shared by every file's upload (each request carries the file's client).
+    uploader: Uploader,
 }
 
 /// The upload engine over cos-upload and cos-transport. Cheap to clone.
@@ -153,11 +204,16 @@ impl std::fmt::Debug for CosEngine {
             .field("checkpoints", &self.inner.store.is_some())
             .field("part_size", &self.inner.part_size)
             .field("parallel", &self.inner.parallel)
+            .field("no_retries", &self.inner.no_retries)
+            .field(
+                "total_parts_in_flight",
+                &self.inner.uploader.total_parts_in_flight(),
+            )
             .finish_non_exhaustive()
     }
 }
 
-/// Shares one store among the per-file uploaders.
+/// Hands the engine's store (also used directly by `discard`) to the shared uploader.
 struct SharedStore(Arc<dyn CheckpointStore>);
 
 impl CheckpointStore for SharedStore {
@@ -352,27 +408,6 @@ fn client_for(
         .map_err(|e| FailureInfo::new(FailureKind::Other, "ClientBuild", e.to_string()))
 }
 
-fn uploader_for(inner: &Inner, client: Client) -> Uploader {
-    let mut builder = Uploader::builder(client).progress_interval(inner.progress_interval);
-    if let Some(size) = inner.part_size {
-        builder = builder.part_policy(
-            PartPolicy::new()
-                .target_part_size(size)
-                .single_put_threshold(size),
-        );
-    }
-    if let Some(parts) = inner.parallel {
-        builder = builder.parts_in_flight(parts);
-    }
-    if inner.no_retries {
-        builder = builder.part_attempts(1).call_attempts(1);
-    }
-    if let Some(store) = &inner.store {
-        builder = builder.checkpoint_store(SharedStore(store.clone()));
-    }
-    builder.build()
-}
-
 /// What cos-upload's error means for the list. Refused credentials are an expiry only for
 /// temporary keys (as the familiar SDK treats `InvalidAccessKeyId` only while an STS token
 /// is in use); refused permanent keys fail the file with COS's code.
@@ -457,8 +492,10 @@ async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> E
     for (name, value) in &job.metadata {
         options = options.metadata(name.clone(), value.clone());
     }
-    let uploader = uploader_for(&inner, client);
-    let handle = uploader.upload(UploadRequest::new(key, source_of(&job.source)).options(options));
+    let request = UploadRequest::new(key, source_of(&job.source))
+        .options(options)
+        .api(Arc::new(client));
+    let handle = inner.uploader.upload(request);
     let mut progress = handle.progress_watch();
     let report = control.reporter();
     let halted = loop {
@@ -533,7 +570,8 @@ async fn discard(inner: Arc<Inner>, job: DiscardJob) -> Result<(), FailureInfo> 
 
 impl CosEngine {
     /// A builder with the defaults (hyper transport, no checkpoint store, the client's default
-    /// retries, cos-upload's default part size and parts in flight).
+    /// retries, cos-upload's default part size, parts in flight per file and in total, no
+    /// byte budget).
     pub fn builder() -> CosEngineBuilder {
         CosEngineBuilder {
             transport: None,
@@ -542,6 +580,8 @@ impl CosEngine {
             retry_duration: None,
             part_size: None,
             parallel: None,
+            total_parts_in_flight: None,
+            byte_budget: None,
             progress_interval: Duration::from_millis(200),
         }
     }

@@ -93,7 +93,8 @@ pub struct UploadSummary {
 
 /// One upload, ready to run.
 pub(crate) struct Job {
-    pub(crate) api: Arc<dyn CosApi>,
+    /// The request's API, else the uploader's default; `None` when neither exists.
+    pub(crate) api: Option<Arc<dyn CosApi>>,
     pub(crate) key: ObjectKey,
     pub(crate) source: Source,
     pub(crate) options: UploadOptions,
@@ -154,6 +155,9 @@ pub(crate) async fn run(job: Job) -> Result<UploadSummary, UploadError> {
         callback,
         control,
     } = job;
+    let Some(api) = api else {
+        return Err(UploadError::NoApi);
+    };
     let schedule = settings.policy.stream_schedule();
     let source = source.open(schedule).await?;
     let mut settings = settings;
@@ -612,5 +616,7 @@ impl Driver {
     }
 }
 
+#[cfg(test)]
+mod shared_limit_tests;
 #[cfg(test)]
 mod tests;
