@@ -9,13 +9,7 @@
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-/// The variables that select real COS (all four, or none).
-const REAL_COS_VARS: [&str; 4] = [
-    "COS_SECRET_ID",
-    "COS_SECRET_KEY",
-    "COS_BUCKET",
-    "COS_REGION",
-];
+use cos_integration::target::{RealCos, TargetKind};
 
 const USAGE: &str = "usage: cargo xtask integration [TEST-HARNESS ARGS...]
 
@@ -24,49 +18,14 @@ in-process on 127.0.0.1 for each case; with COS_SECRET_ID, COS_SECRET_KEY, COS_B
 COS_REGION all set, against real COS instead. Arguments go to the test harness, e.g.
 `cargo xtask integration multipart` runs the multipart cases only.";
 
-/// What the suite runs against.
-#[derive(Debug, PartialEq, Eq)]
-enum Target {
-    Emulator,
-    RealCos { bucket: String, region: String },
-}
-
-/// Reads the `COS_*` variables through `lookup`; some but not all set is an error.
-fn target(lookup: impl Fn(&str) -> Option<String>) -> Result<Target, String> {
-    let values: Vec<Option<String>> = REAL_COS_VARS
-        .iter()
-        .map(|n| lookup(n).filter(|v| !v.is_empty()))
-        .collect();
-    if values.iter().all(Option::is_none) {
-        return Ok(Target::Emulator);
-    }
-    match values.as_slice() {
-        [Some(_), Some(_), Some(bucket), Some(region)] => Ok(Target::RealCos {
-            bucket: bucket.clone(),
-            region: region.clone(),
-        }),
-        _ => {
-            let missing: Vec<&str> = REAL_COS_VARS
-                .iter()
-                .zip(&values)
-                .filter(|(_, v)| v.is_none())
-                .map(|(n, _)| *n)
-                .collect();
-            Err(format!(
-                "some COS_* variables are set but not {}: set all four to run against real COS, or none for the emulator",
-                missing.join(", ")
-            ))
-        }
-    }
-}
-
 /// Runs the task with the arguments after its name.
 pub fn run(args: &[String]) -> ExitCode {
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
     }
-    let target = match target(|name| std::env::var(name).ok()) {
+    // The suite's own reading of the COS_* variables, so the two can never disagree.
+    let target = match TargetKind::from_env() {
         Ok(target) => target,
         Err(message) => {
             eprintln!("integration: {message}");
@@ -74,11 +33,11 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     };
     match &target {
-        Target::Emulator => println!(
+        TargetKind::Emulator => println!(
             "integration: running the conformance suite against the emulator \
              (started in-process on 127.0.0.1:<ephemeral port> for each case, stopped after it)"
         ),
-        Target::RealCos { bucket, region } => println!(
+        TargetKind::RealCos(RealCos { bucket, region, .. }) => println!(
             "integration: running the conformance suite against REAL COS: bucket {bucket}, region {region} \
              (objects under cos-rs-conformance/ are created and deleted)"
         ),
@@ -103,8 +62,8 @@ pub fn run(args: &[String]) -> ExitCode {
     };
     let elapsed = started.elapsed().as_secs_f64();
     let against = match &target {
-        Target::Emulator => "the emulator".to_owned(),
-        Target::RealCos { bucket, .. } => format!("real COS ({bucket})"),
+        TargetKind::Emulator => "the emulator".to_owned(),
+        TargetKind::RealCos(real) => format!("real COS ({})", real.bucket),
     };
     if status.success() {
         println!("integration: the suite passed against {against} in {elapsed:.1} s");
@@ -114,51 +73,5 @@ pub fn run(args: &[String]) -> ExitCode {
             "integration: the suite FAILED against {against} ({status}) after {elapsed:.1} s"
         );
         ExitCode::FAILURE
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
-
-    #[test]
-    fn no_variables_is_the_emulator() {
-        assert_eq!(target(lookup(&[])), Ok(Target::Emulator));
-        assert_eq!(target(lookup(&[("COS_BUCKET", "")])), Ok(Target::Emulator));
-    }
-
-    #[test]
-    fn all_variables_is_real_cos() {
-        let vars = [
-            ("COS_SECRET_ID", "id"),
-            ("COS_SECRET_KEY", "key"),
-            ("COS_BUCKET", "b-1250000000"),
-            ("COS_REGION", "ap-beijing"),
-        ];
-        assert_eq!(
-            target(lookup(&vars)),
-            Ok(Target::RealCos {
-                bucket: "b-1250000000".into(),
-                region: "ap-beijing".into()
-            })
-        );
-    }
-
-    #[test]
-    fn some_variables_is_an_error_naming_the_rest() {
-        let err = target(lookup(&[("COS_SECRET_ID", "id")])).unwrap_err();
-        assert!(
-            err.contains("COS_SECRET_KEY, COS_BUCKET, COS_REGION"),
-            "{err}"
-        );
     }
 }
