@@ -57,11 +57,39 @@ pub(crate) fn cmp_canonical(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// Sorts a few `items` by canonical name; returns a name that occurs twice, if any.
+///
+/// An insertion sort rather than `sort_unstable_by` plus a pass over neighbours: an item
+/// stops moving at the first name not greater than its own, so a duplicate is found by the
+/// comparison the sort makes anyway, and a handful of items needs no more.
+fn insertion_sort<'a>(items: &mut [Pair<'a>]) -> Option<&'a str> {
+    for i in 1..items.len() {
+        let item = items[i];
+        let mut j = i;
+        while j > 0 {
+            match cmp_canonical(items[j - 1].0, item.0) {
+                Ordering::Greater => {
+                    items[j] = items[j - 1];
+                    j -= 1;
+                }
+                Ordering::Equal => return Some(item.0),
+                Ordering::Less => break,
+            }
+        }
+        items[j] = item;
+    }
+    None
+}
+
 impl<'a> Sorted<'a> {
     /// Storage for `count` pairs: on the stack up to [`INLINE`].
     #[inline]
     pub(crate) fn for_count(count: usize) -> Self {
-        if count <= INLINE {
+        if count == 0 {
+            // Nothing to sort (a request without query): skip initialising the inline array.
+            // An empty `Vec` does not allocate.
+            Self::Heap(Vec::new())
+        } else if count <= INLINE {
             Self::Inline([("", ""); INLINE], 0)
         } else {
             Self::Heap(Vec::with_capacity(count))
@@ -93,17 +121,24 @@ impl<'a> Sorted<'a> {
                 Self::Heap(items) => items.push(pair),
             }
         }
-        let items = self.as_mut_slice();
-        items.sort_unstable_by(|a, b| cmp_canonical(a.0, b.0));
-        if let Some(dup) = items
-            .windows(2)
-            .find(|w| cmp_canonical(w[0].0, w[1].0) == Ordering::Equal)
-        {
-            let mut name = String::new();
-            uri_encode_lower_into(&mut name, dup[0].0);
-            return Err(name);
+        let dup = match self {
+            Self::Inline(items, len) => insertion_sort(&mut items[..*len]),
+            Self::Heap(items) => {
+                items.sort_unstable_by(|a, b| cmp_canonical(a.0, b.0));
+                items
+                    .windows(2)
+                    .find(|w| cmp_canonical(w[0].0, w[1].0) == Ordering::Equal)
+                    .map(|w| w[0].0)
+            }
+        };
+        match dup {
+            Some(dup) => {
+                let mut name = String::new();
+                uri_encode_lower_into(&mut name, dup);
+                Err(name)
+            }
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// [`for_count`](Self::for_count) then [`fill`](Self::fill).
@@ -112,13 +147,6 @@ impl<'a> Sorted<'a> {
         let mut this = Self::for_count(pairs.len());
         this.fill(pairs, keep)?;
         Ok(this)
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [Pair<'a>] {
-        match self {
-            Self::Inline(items, len) => &mut items[..*len],
-            Self::Heap(items) => items,
-        }
     }
 
     /// The sorted pairs.
@@ -271,6 +299,23 @@ mod tests {
     fn duplicates_after_lowercasing_are_reported() {
         let err = Sorted::new(&[("Content-Type", "a"), ("content-type", "b")], |_| true).err();
         assert_eq!(err.as_deref(), Some("content-type"));
+        // Found wherever the two are in the input, and however many pairs there are.
+        let err = Sorted::new(
+            &[
+                ("b", ""),
+                ("Content-Type", "a"),
+                ("a", ""),
+                ("content-type", "b"),
+            ],
+            |_| true,
+        )
+        .err();
+        assert_eq!(err.as_deref(), Some("content-type"));
+        let names: Vec<String> = (0..INLINE + 2).map(|i| format!("n{i:02}")).collect();
+        let mut pairs: Vec<Pair<'_>> = names.iter().map(|n| (n.as_str(), "")).collect();
+        pairs.push(("N03", ""));
+        let err = Sorted::new(&pairs, |_| true).err();
+        assert_eq!(err.as_deref(), Some("n03"));
         // An unsigned duplicate does not matter.
         assert!(Sorted::new(&[("Accept", "a"), ("accept", "b")], |_| false).is_ok());
     }

@@ -91,9 +91,56 @@ fn safe_prefix_len(bytes: &[u8], safe: &[bool; 256], slash: bool) -> usize {
     i
 }
 
-/// Appends `input` percent-encoded to `out`, leaving the bytes `safe` marks bare.
+/// Are all of `N` bytes safe? Branch-free, so it vectorises.
+#[inline(always)]
+fn chunk_safe<const N: usize>(chunk: &[u8; N], slash: bool) -> bool {
+    chunk
+        .iter()
+        .fold(true, |all, &b| all & is_safe_arith(b, slash))
+}
+
+/// The first and the last `N` bytes of `bytes` as arrays; `None` when it is shorter.
+#[inline(always)]
+fn ends<const N: usize>(bytes: &[u8]) -> Option<(&[u8; N], &[u8; N])> {
+    let first = bytes.first_chunk::<N>()?;
+    let last = bytes.last_chunk::<N>()?;
+    Some((first, last))
+}
+
+/// Is every byte of `bytes` safe? Most names and values are, and then the whole input is
+/// appended with one `push_str`. Instead of a byte loop for the tail, two possibly
+/// overlapping fixed-size windows cover short inputs and the final window of long ones
+/// overlaps the last whole chunk: re-testing a few bytes is cheaper than a loop per byte.
 #[inline]
+fn all_safe(bytes: &[u8], slash: bool) -> bool {
+    if bytes.len() >= CHUNK {
+        let (chunks, _) = bytes.as_chunks::<CHUNK>();
+        let last = bytes.last_chunk::<CHUNK>();
+        chunks.iter().all(|c| chunk_safe(c, slash)) && last.is_some_and(|c| chunk_safe(c, slash))
+    } else if let Some((a, b)) = ends::<8>(bytes) {
+        chunk_safe(a, slash) & chunk_safe(b, slash)
+    } else if let Some((a, b)) = ends::<4>(bytes) {
+        chunk_safe(a, slash) & chunk_safe(b, slash)
+    } else {
+        bytes.iter().all(|&b| is_safe_arith(b, slash))
+    }
+}
+
+/// Appends `input` percent-encoded to `out`, leaving the bytes `safe` marks bare.
+#[inline(always)]
 fn encode_with(out: &mut String, input: &str, safe: &[bool; 256], slash: bool) {
+    // Most names and values need no escape: test the whole input branch-free first (one
+    // wasted pass over the inputs that do need one), then copy it with one `push_str`.
+    if all_safe(input.as_bytes(), slash) {
+        out.push_str(input);
+    } else {
+        escape_with(out, input, safe, slash);
+    }
+}
+
+/// [`encode_with`] for an input with at least one byte to escape.
+#[inline]
+fn escape_with(out: &mut String, input: &str, safe: &[bool; 256], slash: bool) {
     let bytes = input.as_bytes();
     let mut i = 0;
     loop {
@@ -250,6 +297,25 @@ mod tests {
             "0123456789abcdefABCDEF-_.~0123456789%20x%2Fy0123456789abcdef0123456789abcdef%2F"
         );
         assert_eq!(uri_encode_path(long), long.replace(' ', "%20"));
+    }
+
+    #[test]
+    fn all_safe_windows_cover_every_byte() {
+        // One unsafe byte at every position of every length up to a few chunks.
+        for len in 0..3 * CHUNK + 2 {
+            let clean = alloc::vec![b'a'; len];
+            assert!(all_safe(&clean, false), "{len}");
+            for at in 0..len {
+                for bad in [b' ', b'/', 0x80] {
+                    let mut bytes = clean.clone();
+                    bytes[at] = bad;
+                    let expected = bytes.iter().all(|&b| UNRESERVED[usize::from(b)]);
+                    assert_eq!(all_safe(&bytes, false), expected, "{len} {at} {bad}");
+                    let expected = bytes.iter().all(|&b| PATH_SAFE[usize::from(b)]);
+                    assert_eq!(all_safe(&bytes, true), expected, "{len} {at} {bad}");
+                }
+            }
+        }
     }
 
     #[test]

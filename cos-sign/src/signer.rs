@@ -21,8 +21,10 @@ pub fn sign(
     policy: &HeaderPolicy,
 ) -> Result<Signature, SignError> {
     let KeyMaterial { window, keyed } = KeyMaterial::new(credentials.secret_key(), key_time)?;
+    // The window is used once: its SignKey moves into the signature rather than being copied
+    // (and the original wiped).
     sign_request(
-        &window,
+        window,
         keyed,
         credentials,
         request,
@@ -186,7 +188,7 @@ impl Signer {
         keep_header: impl Fn(&str) -> bool,
     ) -> Result<Signature, SignError> {
         sign_request(
-            &self.window,
+            self.window.clone(),
             self.keyed.clone(),
             &self.credentials,
             request,
@@ -198,7 +200,7 @@ impl Signer {
 
 /// The signature of `request` in `window`; `keyed` is the HMAC keyed with the SignKey.
 fn sign_request(
-    window: &Window,
+    window: Window,
     keyed: HmacSha1,
     credentials: &Credentials,
     request: &SignableRequest<'_>,
@@ -295,7 +297,7 @@ fn sign_request(
         header_list,
         url_param_list,
         key_time: window.key_time,
-        sign_key: window.sign_key.clone(),
+        sign_key: window.sign_key,
         security_token: credentials
             .security_token()
             .map(|t| Zeroizing::new(String::from(t))),
