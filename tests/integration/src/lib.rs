@@ -14,6 +14,17 @@
 //!
 //! A case that cannot run against its target fails with [`SuiteError::CannotRun`] saying
 //! why; none passes by returning early.
+//!
+//! Running one case by hand, against the target the environment selects:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use cos_integration::{Context, cases};
+//! let ctx = Context::start("path_style").await?;
+//! let outcome = cases::addressing::path_style(&ctx).await;
+//! ctx.finish(outcome).await?; // cleans up, then reports the case's result
+//! # Ok(()) }
+//! ```
 
 pub mod cases;
 pub mod checks;
