@@ -65,22 +65,51 @@ pub(crate) mod common_prefixes {
     }
 }
 
-/// Whether a listing says its values are URL-encoded.
-pub(crate) fn is_url_encoded(encoding_type: &Option<String>) -> bool {
-    encoding_type
-        .as_deref()
-        .is_some_and(|e| e.trim().eq_ignore_ascii_case("url"))
-}
+/// A listing result whose strings (keys, prefixes, markers) COS URL-encodes when the request
+/// asked for `encoding-type=url`: one place for the rule, for reading and for writing.
+pub(crate) trait UrlEncodedListing: Clone + Serialize {
+    /// The XML root element.
+    const ROOT: &'static str;
 
-/// Decodes one listing value in place.
-pub(crate) fn decode_in_place(head: &ResponseHead, v: &mut String) -> Result<(), ParseError> {
-    *v = decode_listing_value(v).map_err(|e| ParseError::decode(head, e.to_string()))?;
-    Ok(())
-}
+    /// `<EncodingType>` (or `<Encoding-type>`) as received or to be written.
+    fn encoding_type(&self) -> Option<&str>;
 
-/// Encodes one listing value (for writing a listing with `encoding-type=url`).
-pub(crate) fn encode_in_place(v: &mut String) {
-    *v = encode_listing_value(v);
+    /// Applies `f` to every string the encoding covers.
+    fn for_each_encoded(
+        &mut self,
+        f: &mut dyn FnMut(&mut String) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError>;
+
+    /// Whether the listing says its values are URL-encoded.
+    fn is_url_encoded(&self) -> bool {
+        self.encoding_type()
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("url"))
+    }
+
+    /// Decodes the covered strings of a parsed response, if it says they are encoded.
+    fn decode_values(&mut self, head: &ResponseHead) -> Result<(), ParseError> {
+        if !self.is_url_encoded() {
+            return Ok(());
+        }
+        self.for_each_encoded(&mut |v| {
+            *v = decode_listing_value(v).map_err(|e| ParseError::decode(head, e.to_string()))?;
+            Ok(())
+        })
+    }
+
+    /// The XML document (servers), with the covered strings encoded as COS does when
+    /// `encoding_type` is `url`.
+    fn encoded_xml(&self) -> Result<String, crate::ModelError> {
+        let mut wire = self.clone();
+        if wire.is_url_encoded() {
+            wire.for_each_encoded(&mut |v| {
+                *v = encode_listing_value(v);
+                Ok(())
+            })
+            .map_err(|e| crate::ModelError::Body(e.to_string()))?;
+        }
+        crate::xml::to_string(Self::ROOT, &wire).map_err(crate::ModelError::Body)
+    }
 }
 
 /// Parses `"true"`/`"false"` leniently; re-exported for the result types.

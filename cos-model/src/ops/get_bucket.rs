@@ -4,8 +4,7 @@
 //! survive; the parsed result is decoded.
 
 use super::common::{
-    ObjectMarker, Owner, check_max, common_prefixes, decode_in_place, encode_in_place,
-    is_url_encoded, lenient_bool,
+    ObjectMarker, Owner, UrlEncodedListing, check_max, common_prefixes, lenient_bool,
 };
 use crate::operation::{expect_success, parse_xml};
 use crate::options::StorageClass;
@@ -161,9 +160,23 @@ impl ListBucketResult {
             .map(|s| ObjectMarker(s.to_owned()))
     }
 
-    fn map_strings(
+    /// The XML document (servers). When `encoding_type` is `url`, values are encoded as COS
+    /// does.
+    pub fn to_xml(&self) -> Result<String, ModelError> {
+        self.encoded_xml()
+    }
+}
+
+impl UrlEncodedListing for ListBucketResult {
+    const ROOT: &'static str = "ListBucketResult";
+
+    fn encoding_type(&self) -> Option<&str> {
+        self.encoding_type.as_deref()
+    }
+
+    fn for_each_encoded(
         &mut self,
-        mut f: impl FnMut(&mut String) -> Result<(), ParseError>,
+        f: &mut dyn FnMut(&mut String) -> Result<(), ParseError>,
     ) -> Result<(), ParseError> {
         f(&mut self.prefix)?;
         f(&mut self.marker)?;
@@ -180,20 +193,6 @@ impl ListBucketResult {
             f(p)?;
         }
         Ok(())
-    }
-
-    /// The XML document (servers). When `encoding_type` is `url`, values are encoded as COS
-    /// does.
-    pub fn to_xml(&self) -> Result<String, ModelError> {
-        let mut wire = self.clone();
-        if is_url_encoded(&wire.encoding_type) {
-            wire.map_strings(|s| {
-                encode_in_place(s);
-                Ok(())
-            })
-            .map_err(|e| ModelError::Body(e.to_string()))?;
-        }
-        crate::xml::to_string("ListBucketResult", &wire).map_err(ModelError::Body)
     }
 }
 
@@ -226,9 +225,7 @@ impl Operation for GetBucket {
     fn parse(&self, head: &ResponseHead, body: Bytes) -> Result<Self::Output, ParseError> {
         expect_success(head, &body)?;
         let mut out: ListBucketResult = parse_xml(head, &body, "ListBucketResult")?;
-        if is_url_encoded(&out.encoding_type) {
-            out.map_strings(|s| decode_in_place(head, s))?;
-        }
+        out.decode_values(head)?;
         out.meta = head.meta();
         Ok(out)
     }

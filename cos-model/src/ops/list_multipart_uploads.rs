@@ -2,8 +2,7 @@
 //! (`GET /?uploads&encoding-type=url`).
 
 use super::common::{
-    Owner, UploadMarker, check_max, common_prefixes, decode_in_place, encode_in_place,
-    is_url_encoded, lenient_bool,
+    Owner, UploadMarker, UrlEncodedListing, check_max, common_prefixes, lenient_bool,
 };
 use crate::operation::{expect_success, parse_xml};
 use crate::options::StorageClass;
@@ -170,9 +169,22 @@ impl ListMultipartUploadsResult {
         }
     }
 
-    fn map_strings(
+    /// The XML document (servers); values are encoded when `encoding_type` is `url`.
+    pub fn to_xml(&self) -> Result<String, ModelError> {
+        self.encoded_xml()
+    }
+}
+
+impl UrlEncodedListing for ListMultipartUploadsResult {
+    const ROOT: &'static str = "ListMultipartUploadsResult";
+
+    fn encoding_type(&self) -> Option<&str> {
+        self.encoding_type.as_deref()
+    }
+
+    fn for_each_encoded(
         &mut self,
-        mut f: impl FnMut(&mut String) -> Result<(), ParseError>,
+        f: &mut dyn FnMut(&mut String) -> Result<(), ParseError>,
     ) -> Result<(), ParseError> {
         f(&mut self.key_marker)?;
         f(&mut self.prefix)?;
@@ -189,19 +201,6 @@ impl ListMultipartUploadsResult {
             f(p)?;
         }
         Ok(())
-    }
-
-    /// The XML document (servers); values are encoded when `encoding_type` is `url`.
-    pub fn to_xml(&self) -> Result<String, ModelError> {
-        let mut wire = self.clone();
-        if is_url_encoded(&wire.encoding_type) {
-            wire.map_strings(|s| {
-                encode_in_place(s);
-                Ok(())
-            })
-            .map_err(|e| ModelError::Body(e.to_string()))?;
-        }
-        crate::xml::to_string("ListMultipartUploadsResult", &wire).map_err(ModelError::Body)
     }
 }
 
@@ -239,9 +238,7 @@ impl Operation for ListMultipartUploads {
         expect_success(head, &body)?;
         let mut out: ListMultipartUploadsResult =
             parse_xml(head, &body, "ListMultipartUploadsResult")?;
-        if is_url_encoded(&out.encoding_type) {
-            out.map_strings(|s| decode_in_place(head, s))?;
-        }
+        out.decode_values(head)?;
         out.meta = head.meta();
         Ok(out)
     }

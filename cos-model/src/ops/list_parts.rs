@@ -1,9 +1,6 @@
 //! List Parts: the parts uploaded so far (`GET /<key>?uploadId=<id>&encoding-type=url`).
 
-use super::common::{
-    Owner, PartNumberMarker, check_max, decode_in_place, encode_in_place, is_url_encoded,
-    lenient_bool,
-};
+use super::common::{Owner, PartNumberMarker, UrlEncodedListing, check_max, lenient_bool};
 use crate::operation::{expect_success, parse_xml};
 use crate::options::StorageClass;
 use crate::request::RequestSpec;
@@ -138,11 +135,22 @@ impl ListPartsResult {
 
     /// The XML document (servers); the key is encoded when `encoding_type` is `url`.
     pub fn to_xml(&self) -> Result<String, ModelError> {
-        let mut wire = self.clone();
-        if is_url_encoded(&wire.encoding_type) {
-            encode_in_place(&mut wire.key);
-        }
-        crate::xml::to_string("ListPartsResult", &wire).map_err(ModelError::Body)
+        self.encoded_xml()
+    }
+}
+
+impl UrlEncodedListing for ListPartsResult {
+    const ROOT: &'static str = "ListPartsResult";
+
+    fn encoding_type(&self) -> Option<&str> {
+        self.encoding_type.as_deref()
+    }
+
+    fn for_each_encoded(
+        &mut self,
+        f: &mut dyn FnMut(&mut String) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        f(&mut self.key)
     }
 }
 
@@ -174,9 +182,7 @@ impl Operation for ListParts {
     fn parse(&self, head: &ResponseHead, body: Bytes) -> Result<Self::Output, ParseError> {
         expect_success(head, &body)?;
         let mut out: ListPartsResult = parse_xml(head, &body, "ListPartsResult")?;
-        if is_url_encoded(&out.encoding_type) {
-            decode_in_place(head, &mut out.key)?;
-        }
+        out.decode_values(head)?;
         out.meta = head.meta();
         Ok(out)
     }
