@@ -58,13 +58,6 @@ impl Target {
     }
 }
 
-/// Keys handed to the upload list's per-file provider.
-#[derive(Clone)]
-pub struct ListKeys {
-    /// The key pair (temporary keys from the emulator's STS, or the account's keys).
-    pub key: cos_vod::TemporaryKey,
-}
-
 /// Everything the demo started, and how to reach it.
 pub struct Stack {
     emulator: Option<RunningEmulator>,
@@ -80,7 +73,7 @@ pub struct Stack {
     /// `http://127.0.0.1:PORT` for the emulator; none for real COS.
     pub endpoint_url: Option<String>,
     /// Keys for the upload list's files.
-    pub list_keys: ListKeys,
+    pub list_keys: cos_vod::TemporaryKey,
     workdir: tempfile::TempDir,
 }
 
@@ -133,7 +126,7 @@ impl Stack {
                 (
                     Addressing::from_endpoint(url, &bucket).map_err(|e| e.to_string())?,
                     CredentialSource::Sts(Box::new(sts)),
-                    ListKeys { key },
+                    key,
                 )
             }
             _ => {
@@ -145,7 +138,7 @@ impl Stack {
                 (
                     Addressing::cos_default(&bucket, &region),
                     CredentialSource::Static(credentials.clone()),
-                    ListKeys { key },
+                    key,
                 )
             }
         };

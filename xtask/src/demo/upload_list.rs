@@ -63,7 +63,7 @@ pub async fn run(stack: &Stack, report: &mut Report) -> Result<(), String> {
         .max_concurrent_files(3)
         .progress_interval(Duration::from_millis(100))
         .provider(move |_request: GrantRequest| {
-            let key = keys.key.clone();
+            let key = keys.clone();
             async move { Ok::<_, FailureInfo>(UploadGrant::new(key)) }
         });
     if let Some(url) = &stack.endpoint_url {
