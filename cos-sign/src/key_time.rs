@@ -63,6 +63,8 @@ pub(crate) struct KeyTimeText {
 }
 
 impl KeyTimeText {
+    /// Appends `n` in decimal, written in place from its last digit (no scratch copy: a
+    /// variable-length copy is a `memcpy` call).
     fn push_u64(&mut self, mut n: u64) {
         // Two digits per division, from a table.
         const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
@@ -70,27 +72,28 @@ impl KeyTimeText {
             4041424344454647484950515253545556575859\
             6061626364656667686970717273747576777879\
             8081828384858687888990919293949596979899";
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
+        let count = n.checked_ilog10().map_or(1, |log| log as usize + 1);
+        let mut i = self.len + count;
+        self.len = i;
         while n >= 100 {
             // `n % 100 < 100`, so the cast is lossless.
             let pair = 2 * (n % 100) as usize;
             n /= 100;
             i -= 2;
-            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            self.buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
         }
         if n >= 10 {
             let pair = 2 * n as usize;
-            i -= 2;
-            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            self.buf[i - 2..i].copy_from_slice(&PAIRS[pair..pair + 2]);
         } else {
-            i -= 1;
             // `n < 10` here.
-            digits[i] = b'0' + n as u8;
+            self.buf[i - 1] = b'0' + n as u8;
         }
-        let count = digits.len() - i;
-        self.buf[self.len..self.len + count].copy_from_slice(&digits[i..]);
-        self.len += count;
+    }
+
+    /// The text's bytes (ASCII).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
 
     pub(crate) fn as_str(&self) -> &str {
@@ -155,6 +158,22 @@ mod tests {
             KeyTime::new(1557989151, 1557996351).to_string(),
             "1557989151;1557996351"
         );
+    }
+
+    #[test]
+    fn digits_match_display_at_every_length() {
+        let mut values = alloc::vec![0, 1, 9, u64::MAX, u64::MAX - 1];
+        for digits in 1..20 {
+            let p = 10u64.pow(digits);
+            values.extend([p - 1, p, p + 1, p + p / 3]);
+        }
+        for start in &values {
+            for end in [0, 7, 1_700_003_600, u64::MAX] {
+                let text = KeyTime::new(*start, end).text();
+                assert_eq!(text.as_bytes(), alloc::format!("{start};{end}").as_bytes());
+                assert_eq!(text.as_str().as_bytes(), text.as_bytes());
+            }
+        }
     }
 
     #[test]

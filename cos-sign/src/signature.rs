@@ -7,7 +7,7 @@ use core::fmt;
 use core::ops::Range;
 use zeroize::Zeroizing;
 
-use crate::hash::{Hex40, hex_str};
+use crate::hash::{Wiped, hex_str};
 use crate::{KeyTime, SECURITY_TOKEN_NAME, SIGN_ALGORITHM};
 
 /// A computed COS request signature.
@@ -26,7 +26,7 @@ pub struct Signature {
     pub(crate) header_list: Range<usize>,
     pub(crate) url_param_list: Range<usize>,
     pub(crate) key_time: KeyTime,
-    pub(crate) sign_key: Zeroizing<Hex40>,
+    pub(crate) sign_key: Wiped<40>,
     pub(crate) security_token: Option<Zeroizing<String>>,
 }
 

@@ -4,7 +4,7 @@ use alloc::string::String;
 use zeroize::Zeroizing;
 
 use crate::canonical::Sorted;
-use crate::hash::{self, Hex40, HmacSha1};
+use crate::hash::{self, HmacSha1, KeyedWindow, SignKeySteps, Wiped};
 use crate::key_time::KeyTimeText;
 use crate::signature::Signature;
 use crate::{Credentials, HeaderPolicy, KeyTime, SIGN_ALGORITHM, SignError, SignableRequest};
@@ -20,12 +20,12 @@ pub fn sign(
     key_time: KeyTime,
     policy: &HeaderPolicy,
 ) -> Result<Signature, SignError> {
-    let KeyMaterial { window, keyed } = KeyMaterial::new(credentials.secret_key(), key_time)?;
-    // The window is used once: its SignKey moves into the signature rather than being copied
-    // (and the original wiped).
+    let key_time_text = checked_text(key_time)?;
+    // Keying with the SecretKey (two independent compressions) is issued now, the rest of the
+    // SignKey's compressions interleaved with the HttpString's SHA-1 (see `SignKeySteps`).
+    let steps = SignKeySteps::start(credentials.secret_key(), key_time_text);
     sign_request(
-        window,
-        keyed,
+        WindowKey::Pending { key_time, steps },
         credentials,
         request,
         |_| true,
@@ -33,41 +33,37 @@ pub fn sign(
     )
 }
 
-/// The window's key time and SignKey.
+/// The `start;end` text of a window that does not end before it starts.
+fn checked_text(key_time: KeyTime) -> Result<KeyTimeText, SignError> {
+    if key_time.end < key_time.start {
+        return Err(SignError::InvalidKeyTime {
+            start: key_time.start,
+            end: key_time.end,
+        });
+    }
+    Ok(key_time.text())
+}
+
+/// A window's key time and SignKey.
 #[derive(Clone)]
 struct Window {
     key_time: KeyTime,
     key_time_text: KeyTimeText,
-    sign_key: Zeroizing<Hex40>,
+    sign_key: Wiped<40>,
 }
 
-/// A [`Window`] plus the HMAC state keyed with its SignKey text.
-struct KeyMaterial {
-    window: Window,
-    /// Zeroized on drop (hmac's `zeroize` feature).
-    keyed: HmacSha1,
-}
-
-impl KeyMaterial {
-    fn new(secret_key: &str, key_time: KeyTime) -> Result<Self, SignError> {
-        if key_time.end < key_time.start {
-            return Err(SignError::InvalidKeyTime {
-                start: key_time.start,
-                end: key_time.end,
-            });
-        }
-        let key_time_text = key_time.text();
-        let sign_key = hash::sign_key(secret_key, key_time_text.as_str());
-        let keyed = hash::hmac_keyed(&*sign_key);
-        Ok(Self {
-            window: Window {
-                key_time,
-                key_time_text,
-                sign_key,
-            },
-            keyed,
-        })
-    }
+/// The key a signature is computed with: a [`Signer`]'s, or one still being derived.
+// `Pending` is large on purpose: it lives on the stack for one signature, and boxing it would
+// add an allocation per signature.
+#[allow(clippy::large_enum_variant)]
+enum WindowKey<'a> {
+    /// A [`Signer`]'s window and the HMAC keyed with its SignKey.
+    Ready(&'a Window, &'a HmacSha1),
+    /// A one-off signature's window, its SignKey under way.
+    Pending {
+        key_time: KeyTime,
+        steps: SignKeySteps,
+    },
 }
 
 /// Signs requests for one [`KeyTime`] with one set of credentials, computing the SignKey (and
@@ -138,10 +134,16 @@ impl Signer {
     ///
     /// Fails with [`SignError::InvalidKeyTime`] when the window ends before it starts.
     pub fn new(credentials: &Credentials, key_time: KeyTime) -> Result<Self, SignError> {
-        let KeyMaterial { window, keyed } = KeyMaterial::new(credentials.secret_key(), key_time)?;
+        let key_time_text = checked_text(key_time)?;
+        let KeyedWindow { sign_key, keyed } =
+            SignKeySteps::start(credentials.secret_key(), key_time_text).finish();
         Ok(Self {
             credentials: credentials.clone(),
-            window,
+            window: Window {
+                key_time,
+                key_time_text,
+                sign_key,
+            },
             keyed,
         })
     }
@@ -164,10 +166,9 @@ impl Signer {
     /// hex HMAC-SHA1(key = SignKey text, `string_to_sign`): the `q-signature` of a request's
     /// StringToSign or a POST policy's.
     pub fn signature_of(&self, string_to_sign: &[u8]) -> String {
-        String::from(hash::hex_str(&hash::hmac_hex(
-            self.keyed.clone(),
-            string_to_sign,
-        )))
+        let mut out = String::with_capacity(40);
+        hash::push_hex(&mut out, &self.keyed.mac(string_to_sign));
+        out
     }
 
     /// Signs `request`: every query parameter and the headers `policy` picks.
@@ -188,8 +189,7 @@ impl Signer {
         keep_header: impl Fn(&str) -> bool,
     ) -> Result<Signature, SignError> {
         sign_request(
-            self.window.clone(),
-            self.keyed.clone(),
+            WindowKey::Ready(&self.window, &self.keyed),
             &self.credentials,
             request,
             keep_param,
@@ -198,10 +198,9 @@ impl Signer {
     }
 }
 
-/// The signature of `request` in `window`; `keyed` is the HMAC keyed with the SignKey.
+/// The signature of `request` under `key`.
 fn sign_request(
-    window: Window,
-    keyed: HmacSha1,
+    key: WindowKey<'_>,
     credentials: &Credentials,
     request: &SignableRequest<'_>,
     keep_param: impl Fn(&str) -> bool,
@@ -225,7 +224,11 @@ fn sign_request(
     headers
         .fill(request.headers, keep_header)
         .map_err(|name| SignError::DuplicateHeader { name })?;
-    let key_time = window.key_time_text.as_str();
+    let key_time_text = match &key {
+        WindowKey::Ready(window, _) => window.key_time_text,
+        WindowKey::Pending { steps, .. } => steps.key_time_text(),
+    };
+    let key_time = key_time_text.as_str();
     let secret_id = credentials.secret_id();
 
     // One buffer for the HttpString, then the StringToSign, then the Authorization, sized
@@ -263,7 +266,21 @@ fn sign_request(
     let http_end = buf.len();
 
     // StringToSign = sha1 \n KeyTime \n hex(SHA1(HttpString)) \n
-    let http_sha1 = hash::sha1(buf.as_bytes());
+    let mut owned_keyed = None;
+    let (window_key_time, sign_key, keyed, http_sha1) = match key {
+        WindowKey::Ready(window, keyed) => (
+            window.key_time,
+            window.sign_key.clone(),
+            keyed,
+            hash::sha1(buf.as_bytes()),
+        ),
+        WindowKey::Pending { key_time, steps } => {
+            let (KeyedWindow { sign_key, keyed }, http_sha1) =
+                steps.finish_with_sha1(buf.as_bytes());
+            let keyed: &HmacSha1 = owned_keyed.insert(keyed);
+            (key_time, sign_key, keyed, http_sha1)
+        }
+    };
     buf.push_str(SIGN_ALGORITHM);
     buf.push('\n');
     buf.push_str(key_time);
@@ -272,8 +289,7 @@ fn sign_request(
     buf.push('\n');
     let string_to_sign_end = buf.len();
 
-    let signature = hash::hmac(keyed, &buf.as_bytes()[http_end..]);
-
+    let signature = keyed.mac(&buf.as_bytes()[http_end..]);
     buf.push_str(AK);
     let secret_id_range = span(&mut buf, |b| b.push_str(secret_id));
     buf.push_str(SIGN_TIME);
@@ -296,8 +312,8 @@ fn sign_request(
         key_time_text: key_time_range,
         header_list,
         url_param_list,
-        key_time: window.key_time,
-        sign_key: window.sign_key,
+        key_time: window_key_time,
+        sign_key,
         security_token: credentials
             .security_token()
             .map(|t| Zeroizing::new(String::from(t))),
