@@ -141,6 +141,40 @@ fn encode_with(out: &mut String, input: &str, safe: &[bool; 256], slash: bool) {
 /// [`encode_with`] for an input with at least one byte to escape.
 #[inline]
 fn escape_with(out: &mut String, input: &str, safe: &[bool; 256], slash: bool) {
+    if input.len() < 2 * CHUNK {
+        escape_short(out, input, safe);
+    } else {
+        escape_long(out, input, safe, slash);
+    }
+}
+
+/// [`escape_with`] for a short input (most signed values, `image/jpeg`): one pass over the
+/// bytes, appending each run of safe bytes whole and each other byte as its escape. Cheaper
+/// than looking for runs a chunk at a time when there are no whole chunks to skip.
+#[inline]
+fn escape_short(out: &mut String, input: &str, safe: &[bool; 256]) {
+    let mut run_start = 0;
+    for (i, &b) in input.as_bytes().iter().enumerate() {
+        if safe[usize::from(b)] {
+            continue;
+        }
+        if run_start < i {
+            // A run of safe bytes is ASCII, so it starts and ends on char boundaries.
+            out.push_str(input.get(run_start..i).unwrap_or_default());
+        }
+        let at = 3 * usize::from(b);
+        out.push_str(&ESCAPES[at..at + 3]);
+        run_start = i + 1;
+    }
+    if let Some(run) = input.get(run_start..).filter(|run| !run.is_empty()) {
+        out.push_str(run);
+    }
+}
+
+/// [`escape_with`] for a long input (object keys with a few spaces): runs of safe bytes are
+/// found a chunk at a time.
+#[inline]
+fn escape_long(out: &mut String, input: &str, safe: &[bool; 256], slash: bool) {
     let bytes = input.as_bytes();
     let mut i = 0;
     loop {
@@ -297,6 +331,24 @@ mod tests {
             "0123456789abcdefABCDEF-_.~0123456789%20x%2Fy0123456789abcdef0123456789abcdef%2F"
         );
         assert_eq!(uri_encode_path(long), long.replace(' ', "%20"));
+    }
+
+    #[test]
+    fn short_and_long_escapes_agree() {
+        let alphabet = ["a", "Z", "9", "-", "~", " ", "/", "%", "é", "中", "😀", "+"];
+        for len in 0..70 {
+            for seed in 0..alphabet.len() {
+                let input: String = (0..len)
+                    .map(|i| alphabet[(i * 7 + seed * 3 + i / 5) % alphabet.len()])
+                    .collect();
+                for (safe, slash) in [(&UNRESERVED, false), (&PATH_SAFE, true)] {
+                    let (mut short, mut long) = (String::new(), String::new());
+                    escape_short(&mut short, &input, safe);
+                    escape_long(&mut long, &input, safe, slash);
+                    assert_eq!(short, long, "{input:?}");
+                }
+            }
+        }
     }
 
     #[test]

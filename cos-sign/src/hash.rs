@@ -172,24 +172,20 @@ impl<'a> Sha1Steps<'a> {
     }
 }
 
-/// The SignKey of a one-off signature and the HMAC keyed with it, computed a step at a time
-/// so that its compressions overlap other work.
+/// The SignKey of a one-off signature and the HMAC keyed with it, their compressions
+/// interleaved with those of the HttpString's SHA-1.
 ///
 /// SHA-1 with SHA-NI is bound by the latency of its rounds, not by throughput: a core runs two
 /// independent compressions in about the time of one (19 against 36 ns per block on the
 /// development machine). The SignKey does not depend on the request and the SHA-1 of the
-/// HttpString does not depend on the SignKey, so the signer issues the first steps before it
-/// canonicalises the request and [`finish_with_sha1`](Self::finish_with_sha1) interleaves the
-/// rest with the HttpString's blocks. The result is bit for bit the sequential one.
+/// HttpString does not depend on the SignKey, so the signer keys HMAC with the SecretKey
+/// before it canonicalises the request ([`start`](Self::start): two independent
+/// compressions), then [`finish_with_sha1`](Self::finish_with_sha1) pairs each remaining
+/// SignKey compression with a block of the HttpString. The result is bit for bit the
+/// sequential one.
 pub(crate) struct SignKeySteps {
-    /// HMAC-SHA1 keyed with the SecretKey (its first two, independent, compressions).
+    /// HMAC-SHA1 keyed with the SecretKey.
     secret: HmacSha1,
-    /// HMAC-SHA1's inner digest over the KeyTime.
-    inner_digest: Option<Wiped<20>>,
-    /// hex HMAC-SHA1(SecretKey, KeyTime).
-    sign_key: Option<Wiped<40>>,
-    /// HMAC-SHA1 keyed with the SignKey text.
-    keyed: Option<HmacSha1>,
     /// Copied (at most 41 bytes) so that the steps borrow nothing.
     key_time: KeyTimeText,
 }
@@ -207,9 +203,6 @@ impl SignKeySteps {
     pub(crate) fn start(secret_key: &str, key_time: KeyTimeText) -> Self {
         Self {
             secret: HmacSha1::new(secret_key.as_bytes()),
-            inner_digest: None,
-            sign_key: None,
-            keyed: None,
             key_time,
         }
     }
@@ -219,75 +212,62 @@ impl SignKeySteps {
         self.key_time
     }
 
-    /// Issues the next compression(s) of the chain, if any are left: the inner digest, the
-    /// outer one (the SignKey), then the keying with the SignKey (two independent ones).
-    #[inline]
-    pub(crate) fn step(&mut self) {
-        if self.keyed.is_some() {
-            return;
-        }
-        match (&self.inner_digest, &self.sign_key) {
-            (None, _) => {
-                let key_time = self.key_time.as_bytes();
-                self.inner_digest = Some(Wiped(finish(self.secret.inner, BLOCK, key_time, true)));
-            }
-            (Some(inner), None) => {
-                let mac = Wiped(finish(self.secret.outer, BLOCK, &**inner, true));
-                self.sign_key = Some(Wiped(hex40(&mac)));
-            }
-            (Some(_), Some(sign_key)) => self.keyed = Some(HmacSha1::new(&**sign_key)),
-        }
+    /// The SignKey and its keyed HMAC.
+    pub(crate) fn finish(self) -> KeyedWindow {
+        let inner = self.inner_digest();
+        let sign_key = self.sign_key(&inner);
+        let keyed = HmacSha1::new(&*sign_key);
+        KeyedWindow { sign_key, keyed }
     }
 
-    /// [`finish`](Self::finish) and SHA-1(`message`), their compressions interleaved.
-    pub(crate) fn finish_with_sha1(mut self, message: &[u8]) -> (KeyedWindow, [u8; 20]) {
+    /// [`finish`](Self::finish) and SHA-1(`message`), each compression of the one issued
+    /// next to a block of the other.
+    pub(crate) fn finish_with_sha1(self, message: &[u8]) -> (KeyedWindow, [u8; 20]) {
         let mut sha1 = Sha1Steps::new(message);
-        while self.keyed.is_none() {
-            sha1.step();
-            self.step();
-        }
-        let digest = sha1.finish();
-        (self.finish(), digest)
+        sha1.step();
+        let inner = self.inner_digest();
+        sha1.step();
+        let sign_key = self.sign_key(&inner);
+        sha1.step();
+        let keyed = HmacSha1::new(&*sign_key);
+        (KeyedWindow { sign_key, keyed }, sha1.finish())
     }
 
-    /// The SignKey and its keyed HMAC, after the steps left.
-    pub(crate) fn finish(mut self) -> KeyedWindow {
-        while self.keyed.is_none() {
-            self.step();
-        }
-        match (self.sign_key.take(), self.keyed.take()) {
-            (Some(sign_key), Some(keyed)) => KeyedWindow { sign_key, keyed },
-            // `step` sets the SignKey before the keyed HMAC.
-            _ => unreachable!("the steps end with the SignKey and its keyed HMAC"),
-        }
+    /// HMAC-SHA1's inner digest over the KeyTime.
+    fn inner_digest(&self) -> Wiped<20> {
+        Wiped(finish(
+            self.secret.inner,
+            BLOCK,
+            self.key_time.as_bytes(),
+            true,
+        ))
+    }
+
+    /// hex HMAC-SHA1(SecretKey, KeyTime), from the inner digest.
+    fn sign_key(&self, inner: &Wiped<20>) -> Wiped<40> {
+        let mac = Wiped(finish(self.secret.outer, BLOCK, &**inner, true));
+        Wiped(hex40(&mac))
     }
 }
 
-/// Lowercase hex of four bytes as eight ASCII digits, big-endian, eight lanes at once (SWAR):
-/// the nibbles are spread one per byte, then each becomes `'0' + n`, plus `'a' - '9' - 1`
-/// where `n > 9`. Cheaper than any per-nibble loop or table (measured with callgrind).
-#[inline(always)]
-fn hex8(word: u32) -> [u8; 8] {
-    const LOW_NIBBLES: u64 = 0x0F0F_0F0F_0F0F_0F0F;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let mut x = u64::from(word);
-    // 0x0000_AABB_0000_CCDD, then 0x00AA_00BB_00CC_00DD, then 0x0A0A_0B0B_0C0C_0D0D masked
-    // to one nibble per byte, high nibble first.
-    x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
-    x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
-    x = (x | (x << 4)) & LOW_NIBBLES;
-    // `n + 6` has bit 4 set exactly when `n > 9`; no lane carries into the next.
-    let letters = ((x + 6 * ONES) >> 4) & ONES;
-    (x + u64::from(b'0') * ONES + letters * u64::from(b'a' - b'9' - 1)).to_be_bytes()
-}
+/// The two lowercase hex digits of every byte value.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = [DIGITS[b >> 4], DIGITS[b & 0xF]];
+        b += 1;
+    }
+    table
+};
 
 /// Lowercase hex of a 20-byte digest.
 #[inline]
 fn hex40(bytes: &[u8; 20]) -> Hex40 {
     let mut hex = [0u8; 40];
-    for (out, word) in hex.chunks_exact_mut(8).zip(bytes.chunks_exact(4)) {
-        let word = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        out.copy_from_slice(&hex8(word));
+    for (out, &b) in hex.chunks_exact_mut(2).zip(bytes) {
+        out.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
     }
     hex
 }
@@ -368,58 +348,49 @@ mod tests {
     }
 
     #[test]
-    fn stepped_sign_key_matches_the_hmac_crate() {
+    fn interleaved_sign_key_matches_the_hmac_crate() {
         use hmac::{KeyInit, Mac};
         let hmac_hex = |key: &[u8], msg: &[u8]| {
             let mut mac = <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key).unwrap();
             mac.update(msg);
             hex::encode(mac.finalize().into_bytes())
         };
+        let window = crate::KeyTime::new(1557989151, 1557996351).text();
         for secret in [
             "",
             "k",
             "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz",
             &"s".repeat(100),
         ] {
-            let key_time = "1557989151;1557996351";
-            let window = crate::KeyTime::new(1557989151, 1557996351).text();
-            let sign_key = hmac_hex(secret.as_bytes(), key_time.as_bytes());
-            // However many steps were issued before `finish`.
-            for steps in 0..5 {
-                let mut progress = SignKeySteps::start(secret, window);
-                for _ in 0..steps {
-                    progress.step();
-                }
-                let window = if steps % 2 == 0 {
-                    progress.finish()
-                } else {
-                    // With the SHA-1 of messages across the block boundaries.
-                    let message = secret.repeat(3);
-                    let (window, digest) = progress.finish_with_sha1(message.as_bytes());
-                    assert_eq!(digest, sha1(message.as_bytes()));
-                    window
-                };
+            let sign_key = hmac_hex(secret.as_bytes(), b"1557989151;1557996351");
+            let sts = b"sha1\n1557989151;1557996351\n0123456789abcdef0123456789abcdef01234567\n";
+            let alone = SignKeySteps::start(secret, window).finish();
+            assert_eq!(hex_str(&alone.sign_key), sign_key);
+            assert_eq!(
+                hex::encode(alone.keyed.mac(sts)),
+                hmac_hex(sign_key.as_bytes(), sts)
+            );
+            // Messages of fewer, as many and more blocks than there are SignKey steps.
+            for len in [0, 63, 64, 130, 192, 300] {
+                let message = secret.repeat(3).into_bytes().into_iter().cycle().take(len);
+                let message: alloc::vec::Vec<u8> = message.collect();
+                let (window, digest) =
+                    SignKeySteps::start(secret, window).finish_with_sha1(&message);
+                assert_eq!(digest, sha1(&message), "len {len}");
                 assert_eq!(hex_str(&window.sign_key), sign_key);
-                let sts =
-                    b"sha1\n1557989151;1557996351\n0123456789abcdef0123456789abcdef01234567\n";
-                assert_eq!(
-                    hex::encode(window.keyed.mac(sts)),
-                    hmac_hex(sign_key.as_bytes(), sts)
-                );
             }
         }
     }
 
     proptest::proptest! {
-        /// Any key, any message, any number of steps issued early: the same bytes as the
+        /// Any key, any window, any message: the same bytes as the
         /// `hmac` and `sha1` crates computing sequentially.
         #[test]
-        fn hmac_and_interleaved_steps_match_the_crates(
+        fn hmac_and_interleaved_chains_match_the_crates(
             key in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..150),
             start in proptest::prelude::any::<u64>(),
             end in proptest::prelude::any::<u64>(),
             message in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
-            early_steps in 0usize..4,
         ) {
             use hmac::{KeyInit, Mac};
             use sha1::Digest;
@@ -432,11 +403,7 @@ mod tests {
             // The SignKey path takes a text key; use the bytes as Latin-1-ish text.
             let secret: alloc::string::String = key.iter().map(|&b| char::from(b'a' + b % 26)).collect();
             let key_time = crate::KeyTime::new(start, end).text();
-            let mut steps = SignKeySteps::start(&secret, key_time);
-            for _ in 0..early_steps {
-                steps.step();
-            }
-            let (window, digest) = steps.finish_with_sha1(&message);
+            let (window, digest) = SignKeySteps::start(&secret, key_time).finish_with_sha1(&message);
             let expected: [u8; 20] = sha1::Sha1::digest(&message).into();
             proptest::prop_assert_eq!(digest, expected);
             let sign_key = hex40(&reference(secret.as_bytes(), key_time.as_bytes()));
@@ -446,14 +413,10 @@ mod tests {
     }
 
     #[test]
-    fn swar_hex_matches_the_hex_crate_for_every_byte() {
-        for b in 0..=255u8 {
-            let word = u32::from_be_bytes([b, b.wrapping_add(1), !b, b.rotate_left(4)]);
-            assert_eq!(
-                hex8(word).as_slice(),
-                hex::encode(word.to_be_bytes()).as_bytes(),
-                "{word:#x}"
-            );
+    fn hex_matches_the_hex_crate_for_every_byte() {
+        for first in (0..=255u8).step_by(20) {
+            let bytes: [u8; 20] = core::array::from_fn(|i| first.wrapping_add(i as u8));
+            assert_eq!(hex40(&bytes).as_slice(), hex::encode(bytes).as_bytes());
         }
     }
 
