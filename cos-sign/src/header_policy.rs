@@ -82,6 +82,7 @@ fn lower_word(x: u64) -> u64 {
 /// runs for every header of every request. Names of 4 to 7 bytes are one word made of their
 /// first and last four bytes (overlapping), shorter ones go byte by byte; longer ones are
 /// covered by words at 8-byte steps plus one ending at the last byte (overlapping).
+#[inline]
 fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
     if name.len() != lower.len() {
         return false;
