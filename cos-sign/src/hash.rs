@@ -62,8 +62,8 @@ fn wipe_state(state: &mut State) {
 /// Continues SHA-1 from `state` (which has absorbed `absorbed` bytes, a whole number of
 /// blocks) over `message` and finishes it: the whole blocks of `message` are compressed in
 /// place, only the tail and the padding are copied. `wipe` clears the copy of the tail and the
-/// working state afterwards, for a secret message or a keyed `state`. (Only those bytes: the
-/// wipe is a volatile store per byte, and the padding around them is public.)
+/// working state afterwards, for a secret message or a keyed `state` (the padding around the
+/// tail is public).
 fn finish(mut state: State, absorbed: usize, message: &[u8], wipe: bool) -> [u8; 20] {
     let (blocks, tail) = message.as_chunks::<BLOCK>();
     compress(&mut state, blocks);
