@@ -33,6 +33,12 @@
 //! Features: `std` (default; without it the crate is `no_std` + `alloc`), `http` (an adapter
 //! from `http::request::Parts`), `verify` (checking Authorization headers, pre-signed queries
 //! and POST forms, for servers and emulators).
+//!
+//! Cost: one allocation per signature (the HttpString, StringToSign and Authorization share it)
+//! and the twelve or so SHA-1 compressions the signature is made of, some of them run side by
+//! side (see `benches/sign.rs`). On the development machine (SHA-NI) a typical PUT signs in
+//! about 0.64 µs, 1.25 times the bare hashing done one hash after the other; a [`Signer`]
+//! that keeps the SignKey of its window signs in about 0.42 µs.
 
 #![no_std]
 // Tests may unwrap; the library itself may not (workspace lints).
