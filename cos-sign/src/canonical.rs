@@ -351,7 +351,7 @@ mod tests {
     }
 
     #[test]
-    fn common_prefix_is_exact_at_every_length() {
+    fn common_prefix_is_exact_within_whole_words() {
         let base = b"content-length-and-then-some-more";
         for len in 0..base.len() {
             for at in 0..=len {
