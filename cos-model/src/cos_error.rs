@@ -207,17 +207,17 @@ fn parse_any_time(s: &str) -> Option<SystemTime> {
 
 impl fmt::Display for CosError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "COS error {} (HTTP {})", self.code, self.status.as_u16())?;
+        // "403 SignatureDoesNotMatch: The request signature … (request id …, trace id …)"
+        write!(f, "{} {}", self.status.as_u16(), self.code)?;
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }
-        if let Some(r) = &self.request_id {
-            write!(f, " [request id {r}]")?;
+        match (&self.request_id, &self.trace_id) {
+            (Some(r), Some(t)) => write!(f, " (request id {r}, trace id {t})"),
+            (Some(r), None) => write!(f, " (request id {r})"),
+            (None, Some(t)) => write!(f, " (trace id {t})"),
+            (None, None) => Ok(()),
         }
-        if let Some(t) = &self.trace_id {
-            write!(f, " [trace id {t}]")?;
-        }
-        Ok(())
     }
 }
 

@@ -71,6 +71,50 @@ pub(crate) fn expect_success(head: &ResponseHead, body: &[u8]) -> Result<(), Par
     expect_status(head, body, |s| s.is_success())
 }
 
+/// For operations whose success has an empty body (PUT Object, Upload Part, DELETE, Abort):
+/// fails unless the status is 2xx, and also on a 2xx whose body is COS's `<Error>` document
+/// (COS's error, status kept) or an HTML page (a proxy's or a captive portal's answer, which
+/// never comes from COS; the error quotes its start so the reader sees what it was).
+pub(crate) fn expect_empty_success(head: &ResponseHead, body: &[u8]) -> Result<(), ParseError> {
+    expect_success(head, body)?;
+    let text = String::from_utf8_lossy(&body[..body.len().min(512)]);
+    let start = text.trim_start();
+    if start.is_empty() {
+        return Ok(());
+    }
+    if crate::xml::root_name(&text).is_some_and(|name| name == "Error") {
+        return Err(ParseError::Cos(CosError::from_response(
+            head.status,
+            &head.headers,
+            body,
+        )));
+    }
+    let lower = start.get(..start.len().min(16)).unwrap_or("").to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
+        return Err(ParseError::decode(
+            head,
+            format!(
+                "an HTML page of {} bytes where COS sends no body: {:?}",
+                body.len(),
+                describe_start(start)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The first 100 characters of a body, on one line.
+fn describe_start(text: &str) -> String {
+    let one_line: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(100)
+        .collect();
+    one_line
+}
+
 /// Reads `body` as an XML document whose root is `root`; an `<Error>` root is COS's error
 /// (whatever the status), anything else is a decode error.
 pub(crate) fn parse_xml<T: DeserializeOwned>(

@@ -3,6 +3,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
 /// A boxed error source.
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -90,19 +91,107 @@ pub enum RequestState {
 pub struct TransportError {
     kind: TransportErrorKind,
     state: RequestState,
+    peer: Option<String>,
+    after: Option<Duration>,
     message: Option<String>,
     #[source]
     source: Option<BoxError>,
 }
 
+/// The innermost error of a chain: the OS's or the TLS library's own words, which the layers
+/// above (hyper-util's "client error (Connect)") only wrap.
+pub(crate) fn root_cause<'a>(
+    err: &'a (dyn StdError + Send + Sync + 'static),
+) -> &'a (dyn StdError + 'static) {
+    let mut current: &(dyn StdError + 'static) = err;
+    loop {
+        // io::Error::source skips the error it wraps; look inside it directly.
+        let inner = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|e| e as &(dyn StdError + 'static))
+            .or_else(|| current.source());
+        match inner {
+            Some(next) => current = next,
+            None => return current,
+        }
+    }
+}
+
+/// `30 s`, `1.5 s`, `250 ms`.
+pub(crate) struct Seconds(pub(crate) Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        if ms < 1000 {
+            write!(f, "{ms} ms")
+        } else if ms % 1000 == 0 {
+            write!(f, "{} s", ms / 1000)
+        } else {
+            write!(f, "{:.1} s", self.0.as_secs_f64())
+        }
+    }
+}
+
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind)?;
+        let peer = self.peer.as_deref();
+        let at = |f: &mut fmt::Formatter<'_>, prep: &str| match peer {
+            Some(p) => write!(f, " {prep} {p}"),
+            None => Ok(()),
+        };
+        let within = |f: &mut fmt::Formatter<'_>, word: &str| match self.after {
+            Some(d) => write!(f, " {word} {}", Seconds(d)),
+            None => Ok(()),
+        };
+        match self.kind {
+            TransportErrorKind::Connect => {
+                f.write_str("could not connect")?;
+                at(f, "to")?;
+            }
+            TransportErrorKind::Tls => {
+                f.write_str("TLS failed")?;
+                at(f, "with")?;
+            }
+            TransportErrorKind::Timeout(TimeoutKind::Connect) => {
+                f.write_str("could not connect")?;
+                at(f, "to")?;
+                within(f, "within")?;
+            }
+            TransportErrorKind::Timeout(TimeoutKind::ResponseHeaders) => {
+                f.write_str("no response")?;
+                at(f, "from")?;
+                within(f, "within")?;
+            }
+            TransportErrorKind::Timeout(TimeoutKind::RequestBodyIdle) => {
+                f.write_str("the request body stalled")?;
+                at(f, "towards")?;
+                within(f, "for")?;
+            }
+            TransportErrorKind::Timeout(TimeoutKind::ResponseBodyIdle) => {
+                f.write_str("the response body stalled")?;
+                at(f, "from")?;
+                within(f, "for")?;
+            }
+            TransportErrorKind::Io => {
+                f.write_str("the connection broke")?;
+                at(f, "to")?;
+            }
+            TransportErrorKind::Protocol => {
+                f.write_str("invalid HTTP")?;
+                at(f, "from")?;
+            }
+            kind => {
+                write!(f, "{kind}")?;
+                at(f, "from")?;
+            }
+        }
         if let Some(message) = &self.message {
             write!(f, ": {message}")?;
         }
         if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
+            write!(f, ": {}", root_cause(source.as_ref()))?;
         }
         Ok(())
     }
@@ -114,9 +203,34 @@ impl TransportError {
         Self {
             kind,
             state,
+            peer: None,
+            after: None,
             message: None,
             source: None,
         }
+    }
+
+    /// A timeout that fired after `after`.
+    pub fn timeout_after(kind: TimeoutKind, after: Duration) -> Self {
+        let mut error = Self::timeout(kind);
+        error.after = Some(after);
+        error
+    }
+
+    /// Names the other end (`host:port` or an address) the error concerns.
+    pub fn with_peer(mut self, peer: impl Into<String>) -> Self {
+        self.peer = Some(peer.into());
+        self
+    }
+
+    /// The other end, when known.
+    pub fn peer(&self) -> Option<&str> {
+        self.peer.as_deref()
+    }
+
+    /// How long the timer that fired waited, for a timeout.
+    pub fn waited(&self) -> Option<Duration> {
+        self.after
     }
 
     /// A timeout; the connect timeout is the only one that implies [`RequestState::NotSent`].
@@ -194,11 +308,35 @@ mod tests {
             .with_message("while writing")
             .with_source(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
         let text = err.to_string();
-        assert!(
-            text.starts_with("connection error: while writing: "),
-            "{text}"
+        assert_eq!(
+            text,
+            "the connection broke: while writing: connection reset"
         );
         assert!(StdError::source(&err).is_some());
+    }
+
+    #[test]
+    fn display_names_the_peer_and_the_root_cause_once() {
+        let refused = std::io::Error::from_raw_os_error(111);
+        let wrapped = std::io::Error::other(refused);
+        let err = TransportError::new(TransportErrorKind::Connect, RequestState::NotSent)
+            .with_peer("127.0.0.1:9")
+            .with_source(wrapped);
+        assert_eq!(
+            err.to_string(),
+            "could not connect to 127.0.0.1:9: Connection refused (os error 111)"
+        );
+        let err = TransportError::timeout_after(
+            TimeoutKind::ResponseHeaders,
+            Duration::from_secs(30),
+        )
+        .with_peer("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com:443");
+        assert_eq!(
+            err.to_string(),
+            "no response from examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com:443 within 30 s"
+        );
+        assert_eq!(Seconds(Duration::from_millis(1500)).to_string(), "1.5 s");
+        assert_eq!(Seconds(Duration::from_millis(250)).to_string(), "250 ms");
     }
 
     #[test]

@@ -325,11 +325,12 @@ async fn credentials_refused_twice_is_a_typed_error() {
         .execute(&PutObject::new(key("k"), "x"))
         .await
         .unwrap_err();
-    assert!(err.is_credential_expired());
+    assert!(err.is_temporary_credentials_refused());
     assert!(matches!(
         err.kind(),
-        ErrorKind::CredentialsExpired {
+        ErrorKind::CredentialsRefused {
             refreshed: true,
+            temporary: true,
             ..
         }
     ));
@@ -344,7 +345,15 @@ async fn credentials_refused_twice_is_a_typed_error() {
         .await
         .unwrap_err();
     assert_eq!(err.attempts(), 1);
-    assert!(matches!(err.kind(), ErrorKind::Service(_)));
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::CredentialsRefused {
+            temporary: false,
+            refreshed: false,
+            ..
+        }
+    ));
+    assert!(!err.is_temporary_credentials_refused());
 }
 
 #[tokio::test(start_paused = true)]

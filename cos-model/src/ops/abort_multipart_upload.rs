@@ -1,6 +1,6 @@
 //! Abort Multipart Upload: discard an upload and its parts (`DELETE /<key>?uploadId=<id>`).
 
-use crate::operation::expect_success;
+use crate::operation::expect_empty_success;
 use crate::request::RequestSpec;
 use crate::{
     BucketName, Endpoint, ModelError, ObjectKey, Operation, ParseError, Payload, ResponseHead,
@@ -52,7 +52,7 @@ impl Operation for AbortMultipartUpload {
     }
 
     fn parse(&self, head: &ResponseHead, body: Bytes) -> Result<Self::Output, ParseError> {
-        expect_success(head, &body)?;
+        expect_empty_success(head, &body)?;
         Ok(AbortMultipartUploadOutput { meta: head.meta() })
     }
 }

@@ -1,6 +1,6 @@
 //! DELETE Object: remove an object (`DELETE /<key>`).
 
-use crate::operation::expect_success;
+use crate::operation::expect_empty_success;
 use crate::request::RequestSpec;
 use crate::{
     BucketName, Endpoint, ModelError, ObjectKey, Operation, ParseError, Payload, ResponseHead,
@@ -65,7 +65,7 @@ impl Operation for DeleteObject {
     }
 
     fn parse(&self, head: &ResponseHead, body: Bytes) -> Result<Self::Output, ParseError> {
-        expect_success(head, &body)?;
+        expect_empty_success(head, &body)?;
         Ok(DeleteObjectOutput {
             version_id: head.version_id().map(str::to_owned),
             delete_marker: head

@@ -1,6 +1,6 @@
 //! PUT Bucket: create a bucket (`PUT /`).
 
-use crate::operation::expect_success;
+use crate::operation::expect_empty_success;
 use crate::options::Acl;
 use crate::request::RequestSpec;
 use crate::{
@@ -140,7 +140,7 @@ impl Operation for PutBucket {
     }
 
     fn parse(&self, head: &ResponseHead, body: Bytes) -> Result<Self::Output, ParseError> {
-        expect_success(head, &body)?;
+        expect_empty_success(head, &body)?;
         Ok(PutBucketOutput { meta: head.meta() })
     }
 }

@@ -1,11 +1,13 @@
 //! [`Error`]: what `Client::execute` returns when an operation fails. It keeps COS's code,
-//! message, request id, trace id and status, the operation's name and the number of attempts.
+//! message, request id, trace id and status, the operation, the method and URL, and the
+//! number of attempts, and reads as one line that says each of them once:
+//! `PUT https://bucket.cos.region.myqcloud.com/a.mp4: 403 SignatureDoesNotMatch: … (request id …)`.
 
 use std::fmt;
 
 use cos_model::{CosError, ModelError, ParseError};
 use cos_sign::SignError;
-use http::StatusCode;
+use http::{Method, StatusCode, Uri};
 
 use crate::credentials::CredentialError;
 use crate::error::TransportError;
@@ -17,12 +19,19 @@ pub enum ErrorKind {
     /// COS answered with an error.
     #[error("{0}")]
     Service(CosError),
-    /// COS refused the (temporary) credentials as expired or unknown, after one forced refresh
-    /// when the provider could refresh.
-    #[error("credentials rejected ({}refreshed once): {error}", if *.refreshed { "" } else { "not " })]
-    CredentialsExpired {
-        /// COS's answer (`ExpiredToken`, `InvalidAccessKeyId`, …).
+    /// COS refused the credentials (`ExpiredToken`, `InvalidAccessKeyId`, …): temporary ones
+    /// after one forced refresh when the provider could refresh, permanent ones at once.
+    /// New credentials are needed; the same request with the same keys will not succeed.
+    #[error(
+        "{error} (COS refused the {} credentials{})",
+        if *.temporary { "temporary" } else { "permanent" },
+        if *.refreshed { ", also after a refresh" } else { "" }
+    )]
+    CredentialsRefused {
+        /// COS's answer.
         error: CosError,
+        /// Whether the refused credentials were temporary (a token, a remote signer).
+        temporary: bool,
         /// Whether a forced refresh was tried before giving up.
         refreshed: bool,
     },
@@ -52,40 +61,82 @@ pub enum ErrorKind {
 pub struct Error {
     kind: Box<ErrorKind>,
     operation: &'static str,
+    request: Option<(Method, String)>,
     attempts: u32,
     budget_exhausted: bool,
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed", self.operation)?;
+        match &self.request {
+            Some((method, url)) => write!(f, "{method} {url}: {}", self.kind)?,
+            None => write!(f, "{}: {}", self.operation, self.kind)?,
+        }
         if self.attempts > 1 {
-            write!(f, " after {} attempts", self.attempts)?;
+            write!(f, ", {} attempts", self.attempts)?;
         }
         if self.budget_exhausted {
             f.write_str(" (retry budget exhausted)")?;
         }
-        write!(f, ": {}", self.kind)
+        Ok(())
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.kind.as_ref())
+        // The kind's own source, not the kind: its text is already part of this one's.
+        std::error::Error::source(self.kind.as_ref())
+    }
+}
+
+/// The URL as a user may read it: the query's signature, key id and token are left out
+/// (pre-signed and `sign=` forms carry them), everything else (`partNumber`, `uploadId`) stays.
+pub(crate) fn display_url(uri: &Uri) -> String {
+    let Some(query) = uri.query() else {
+        return uri.to_string();
+    };
+    let base = uri.to_string();
+    let path_end = base.len() - query.len() - 1;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
+            !(name.starts_with("q-")
+                || name == "sign"
+                || name == "x-cos-security-token"
+                || name == "signature")
+        })
+        .collect();
+    if kept.is_empty() {
+        base[..path_end].to_owned()
+    } else {
+        format!("{}?{}", &base[..path_end], kept.join("&"))
     }
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, operation: &'static str, attempts: u32) -> Self {
+    /// An error of `kind` from `operation` after `attempts` sends (0 when nothing was sent).
+    ///
+    /// For transports and test doubles that stand in for a client; the client itself also
+    /// names the request with [`with_request`](Self::with_request).
+    pub fn new(kind: ErrorKind, operation: &'static str, attempts: u32) -> Self {
         Self {
             kind: Box::new(kind),
             operation,
+            request: None,
             attempts,
             budget_exhausted: false,
         }
     }
 
-    pub(crate) fn with_budget_exhausted(mut self) -> Self {
+    /// Names the request (its method and URL; the URL's signature is never shown).
+    pub fn with_request(mut self, method: &Method, uri: &Uri) -> Self {
+        self.request = Some((method.clone(), display_url(uri)));
+        self
+    }
+
+    /// Marks that retries stopped because the shared retry budget was empty.
+    pub fn with_budget_exhausted(mut self) -> Self {
         self.budget_exhausted = true;
         self
     }
@@ -105,6 +156,16 @@ impl Error {
         self.operation
     }
 
+    /// The request's method, once a request was built.
+    pub fn method(&self) -> Option<&Method> {
+        self.request.as_ref().map(|(m, _)| m)
+    }
+
+    /// The request's URL without any signature, once a request was built.
+    pub fn url(&self) -> Option<&str> {
+        self.request.as_ref().map(|(_, u)| u.as_str())
+    }
+
     /// How many times the request was sent (0 when it failed before the first send).
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -118,7 +179,7 @@ impl Error {
     /// COS's error, when COS answered one.
     pub fn cos(&self) -> Option<&CosError> {
         match self.kind.as_ref() {
-            ErrorKind::Service(e) | ErrorKind::CredentialsExpired { error: e, .. } => Some(e),
+            ErrorKind::Service(e) | ErrorKind::CredentialsRefused { error: e, .. } => Some(e),
             ErrorKind::Response(p) => p.cos(),
             _ => None,
         }
@@ -153,10 +214,32 @@ impl Error {
         self.cos().and_then(|e| e.trace_id.as_deref())
     }
 
-    /// Whether the credentials were refused as expired or unknown (new credentials needed).
-    pub fn is_credential_expired(&self) -> bool {
-        matches!(self.kind.as_ref(), ErrorKind::CredentialsExpired { .. })
-            || self.cos().is_some_and(CosError::is_credential_expired)
+    /// Whether COS refused the credentials: new ones are needed before this can succeed.
+    pub fn is_credentials_refused(&self) -> bool {
+        matches!(self.kind.as_ref(), ErrorKind::CredentialsRefused { .. })
+    }
+
+    /// Whether COS refused temporary credentials (the case a caller can mend by fetching new
+    /// ones: an expired token, a key that no longer exists).
+    pub fn is_temporary_credentials_refused(&self) -> bool {
+        matches!(
+            self.kind.as_ref(),
+            ErrorKind::CredentialsRefused {
+                temporary: true,
+                ..
+            }
+        )
+    }
+
+    /// Whether the request may have taken effect on COS although it failed: a transport
+    /// failure after the request may have reached the server, or any failure after more than
+    /// one send (an earlier attempt may have been applied before its answer was lost).
+    pub fn may_have_taken_effect(&self) -> bool {
+        self.attempts > 1
+            || self
+                .transport()
+                .is_some_and(TransportError::may_have_reached_server)
+            || matches!(self.kind.as_ref(), ErrorKind::Response(p) if p.status().is_success())
     }
 }
 
@@ -165,25 +248,49 @@ mod tests {
     use super::*;
     use cos_model::ErrorCode;
 
+    fn uri(s: &str) -> Uri {
+        s.parse().unwrap()
+    }
+
     #[test]
     fn keeps_cos_context() {
         let mut cos = CosError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::SlowDown, "slow");
         cos.request_id = Some("rid".into());
         cos.trace_id = Some("tid".into());
-        let err = Error::new(ErrorKind::Service(cos), "UploadPart", 4).with_budget_exhausted();
+        let err = Error::new(ErrorKind::Service(cos), "UploadPart", 4)
+            .with_request(
+                &Method::PUT,
+                &uri("http://127.0.0.1:9/b-1250000000/k?partNumber=1&uploadId=u"),
+            )
+            .with_budget_exhausted();
         assert_eq!(err.operation(), "UploadPart");
         assert_eq!(err.attempts(), 4);
         assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
         assert_eq!(err.request_id(), Some("rid"));
         assert_eq!(err.trace_id(), Some("tid"));
         assert!(err.budget_exhausted());
-        let text = err.to_string();
-        assert!(
-            text.starts_with("UploadPart failed after 4 attempts (retry budget exhausted): "),
-            "{text}"
+        assert_eq!(
+            err.to_string(),
+            "PUT http://127.0.0.1:9/b-1250000000/k?partNumber=1&uploadId=u: 503 SlowDown: slow \
+             (request id rid, trace id tid), 4 attempts (retry budget exhausted)"
         );
-        assert!(text.contains("SlowDown"), "{text}");
-        assert!(!err.is_credential_expired());
+        assert!(!err.is_credentials_refused());
+    }
+
+    #[test]
+    fn urls_never_show_a_signature() {
+        let shown = display_url(&uri(
+            "https://b.cos.r.myqcloud.com/k?response-content-type=a&q-sign-algorithm=sha1&q-ak=AKID&q-signature=abc&x-cos-security-token=t",
+        ));
+        assert_eq!(shown, "https://b.cos.r.myqcloud.com/k?response-content-type=a");
+        assert_eq!(
+            display_url(&uri("https://b.cos.r.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1")),
+            "https://b.cos.r.myqcloud.com/k"
+        );
+        assert_eq!(
+            display_url(&uri("https://b.cos.r.myqcloud.com/k")),
+            "https://b.cos.r.myqcloud.com/k"
+        );
     }
 
     #[test]
@@ -195,17 +302,23 @@ mod tests {
     }
 
     #[test]
-    fn credential_expiry_is_visible() {
+    fn refused_credentials_are_visible() {
         let cos = CosError::new(StatusCode::BAD_REQUEST, ErrorCode::ExpiredToken, "expired");
         let err = Error::new(
-            ErrorKind::CredentialsExpired {
+            ErrorKind::CredentialsRefused {
                 error: cos,
+                temporary: true,
                 refreshed: true,
             },
             "PutObject",
             2,
         );
-        assert!(err.is_credential_expired());
-        assert!(err.to_string().contains("refreshed once"));
+        assert!(err.is_credentials_refused());
+        assert!(err.is_temporary_credentials_refused());
+        assert_eq!(
+            err.to_string(),
+            "PutObject: 400 ExpiredToken: expired (COS refused the temporary credentials, also \
+             after a refresh), 2 attempts"
+        );
     }
 }

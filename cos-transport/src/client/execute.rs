@@ -199,6 +199,7 @@ impl Client {
                     name,
                     0,
                 )
+                .with_request(&parts.method, &parts.uri)
             })?;
         let body = Body::from(payload);
         let mut progress = Progress {
@@ -256,7 +257,7 @@ impl Client {
                     );
                     tokio::time::sleep(delay).await;
                 }
-                Next::Stop(error) => return Err(error),
+                Next::Stop(error) => return Err(error.with_request(&parts.method, &parts.uri)),
             }
         }
     }
@@ -280,8 +281,20 @@ impl Client {
         };
 
         if let Some((cos, head)) = failed.cos() {
+            // permanent keys refused: nothing a retry or a refresh can mend
+            if cos.is_credential_expired() && !(auth.had_token || auth.remote) {
+                return Next::Stop(Error::new(
+                    ErrorKind::CredentialsRefused {
+                        error: cos.clone(),
+                        temporary: false,
+                        refreshed: false,
+                    },
+                    name,
+                    progress.attempts,
+                ));
+            }
             // temporary credentials refused: one forced refresh, one retry, then a typed error
-            if cos.is_credential_expired() && (auth.had_token || auth.remote) {
+            if cos.is_credential_expired() {
                 let provider = &self.shared.credentials;
                 if !progress.refreshed && provider.can_refresh() {
                     progress.refreshed = true;
@@ -297,8 +310,9 @@ impl Client {
                 }
                 let error = cos.clone();
                 return Next::Stop(Error::new(
-                    ErrorKind::CredentialsExpired {
+                    ErrorKind::CredentialsRefused {
                         error,
+                        temporary: true,
                         refreshed: progress.refreshed,
                     },
                     name,
@@ -413,7 +427,7 @@ impl Client {
             .transport
             .send_dyn(request)
             .await
-            .map_err(|e| (Failed::Transport(e), auth))?;
+            .map_err(|e| (Failed::Transport(with_peer(e, &parts.uri)), auth))?;
         let (response, body) = response.into_parts();
         let head = ResponseHead::new(response.status, response.headers);
         let success = head.status.is_success();
@@ -427,7 +441,7 @@ impl Client {
         };
         let bytes = match body.collect_limited(limit).await {
             Ok(bytes) => bytes,
-            Err(e) if success => return Err((Failed::Transport(e), auth)),
+            Err(e) if success => return Err((Failed::Transport(with_peer(e, &parts.uri)), auth)),
             Err(e) => {
                 // an error status is an answer even when its body cannot be read
                 tracing::debug!(error = %e, status = head.status.as_u16(), "error body unreadable");
@@ -440,5 +454,23 @@ impl Client {
             Err(ParseError::Cos(error)) => Err((Failed::Cos { error, head }, auth)),
             Err(error) => Err((Failed::Parse { error, head }, auth)),
         }
+    }
+}
+
+/// Names the server a transport failure concerns when the transport did not (a test double,
+/// a body that stalled after the head arrived).
+fn with_peer(error: TransportError, uri: &http::Uri) -> TransportError {
+    if error.peer().is_some() {
+        return error;
+    }
+    match uri.host() {
+        Some(host) => {
+            let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+                Some("http") => 80,
+                _ => 443,
+            });
+            error.with_peer(format!("{host}:{port}"))
+        }
+        None => error,
     }
 }

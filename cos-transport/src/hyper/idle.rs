@@ -67,8 +67,9 @@ where
             Poll::Pending => match this.sleep.poll(cx) {
                 Poll::Ready(()) => {
                     *this.failed = true;
-                    Poll::Ready(Some(Err(TransportError::timeout(
+                    Poll::Ready(Some(Err(TransportError::timeout_after(
                         TimeoutKind::ResponseBodyIdle,
+                        *this.idle,
                     ))))
                 }
                 Poll::Pending => Poll::Pending,

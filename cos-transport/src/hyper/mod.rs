@@ -368,12 +368,31 @@ impl HyperTransport {
     pub fn pinned_addr(&self, uri: &http::Uri) -> Option<SocketAddr> {
         self.inner.overrides.addr_for(uri)
     }
+
+    /// Where a request to `uri` connects, for error messages: the pinned address, else the
+    /// URI's host and port (the scheme's default port when it names none).
+    fn peer(&self, uri: &http::Uri) -> String {
+        if let Some(addr) = self.pinned_addr(uri) {
+            return addr.to_string();
+        }
+        let host = uri.host().unwrap_or("?");
+        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+            Some("http") => 80,
+            _ => 443,
+        });
+        if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        }
+    }
 }
 
 impl Transport for HyperTransport {
     async fn send(&self, request: http::Request<Body>) -> TransportResult {
         let timeouts = self.inner.timeouts;
         let (parts, body) = request.into_parts();
+        let peer = self.peer(&parts.uri);
         let activity = Activity::new(Instant::now(), body.is_empty());
         let request = http::Request::from_parts(parts, WatchedBody::new(body, activity.clone()));
         let response = self.inner.client.request(request);
@@ -386,8 +405,11 @@ impl Transport for HyperTransport {
             },
         );
         let response = match select(pin!(response), pin!(dog)).await {
-            Either::Left((result, _)) => result.map_err(errors::from_client_error)?,
+            Either::Left((result, _)) => {
+                result.map_err(|e| errors::from_client_error(e).with_peer(peer))?
+            }
             Either::Right((timeout, _)) => {
+                let timeout = timeout.with_peer(peer);
                 tracing::debug!(error = %timeout, "request abandoned");
                 return Err(timeout);
             }

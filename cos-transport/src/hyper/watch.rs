@@ -98,7 +98,12 @@ pub(crate) async fn watchdog(activity: Arc<Activity>, timeouts: WatchTimeouts) -
     loop {
         let (deadline, kind) = activity.deadline(&timeouts);
         if Instant::now() >= deadline {
-            return TransportError::timeout(kind);
+            let waited = match kind {
+                TimeoutKind::ResponseHeaders => timeouts.response_headers,
+                TimeoutKind::Connect => timeouts.connect,
+                _ => timeouts.request_body_idle,
+            };
+            return TransportError::timeout_after(kind, waited);
         }
         let sleep = tokio::time::sleep_until(deadline);
         let moved = activity.moved.notified();

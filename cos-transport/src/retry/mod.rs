@@ -87,6 +87,27 @@ impl RetryPolicy {
         let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
         backoff.delay(retry, rng.as_mut())
     }
+
+    /// For a layer above the client that must send something again for a reason no single
+    /// request can see (a part whose checksum did not match, an upload that vanished and
+    /// starts afresh): whether the `resend`-th such repeat (1 for the first) is allowed, and
+    /// after what wait. It is allowed within [`max_attempts`](Self::max_attempts) and when the
+    /// shared budget pays for it (the same price as a retry); the wait is this policy's
+    /// jittered backoff. `None` means stop: the caller reports the failure it has.
+    pub fn resend_permit(&self, resend: u32) -> Option<Duration> {
+        if resend == 0 {
+            return Some(Duration::ZERO);
+        }
+        if resend >= self.max_attempts {
+            return None;
+        }
+        let cost = self.budget.cost(false);
+        if !self.budget.try_withdraw(cost) {
+            tracing::warn!(resend, "retry budget exhausted; no resend");
+            return None;
+        }
+        Some(self.delay(RetryClass::ServerError, resend))
+    }
 }
 
 /// Builder of a [`RetryPolicy`].
@@ -218,6 +239,20 @@ mod tests {
                 b.delay(RetryClass::ServerError, retry)
             );
         }
+    }
+
+    #[test]
+    fn resends_obey_the_attempts_and_the_budget() {
+        let policy = RetryPolicy::builder()
+            .max_attempts(3)
+            .budget(Arc::new(RetryBudget::new(10, 5, 10, 1)))
+            .build();
+        assert_eq!(policy.resend_permit(0), Some(Duration::ZERO));
+        assert!(policy.resend_permit(1).is_some());
+        assert!(policy.resend_permit(2).is_some());
+        assert_eq!(policy.budget().available(), 0);
+        assert_eq!(policy.resend_permit(1), None, "the budget is empty");
+        assert_eq!(policy.resend_permit(3), None, "past max attempts");
     }
 
     #[test]
