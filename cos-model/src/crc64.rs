@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn protocol_vectors() {
-        // §3.6 of the protocol notes.
+        // shared/spec/cos-protocol.md, "CRC64 (`x-cos-hash-crc64ecma`)".
         assert_eq!(crc64(b""), 0);
         assert_eq!(crc64(b"123456789"), 11_051_210_869_376_104_954);
         assert_eq!(crc64(b"123456789"), 0x995D_C9BB_DF19_39FA);

@@ -1,6 +1,6 @@
 //! `Endpoint`: where a request goes — the URI, the `Host` to send and sign, and the path to sign.
 //!
-//! Addressing styles (protocol notes §4):
+//! Addressing styles (shared/spec/cos-protocol.md, "Endpoints"):
 //! - virtual host (default): `https://<bucket>.cos.<region>.myqcloud.com/<key>` (first-generation
 //!   regions drop the `cos.` label; `tencentcos.cn` and its internal variant are available);
 //! - global acceleration: `<bucket>.cos.accelerate.myqcloud.com`;

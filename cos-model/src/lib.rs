@@ -16,6 +16,7 @@
 //!   from an `<Error>` body, a body-less HEAD, or a 200 whose body is `<Error>`; a malformed
 //!   response is a [`ParseError`] that keeps the status and request id — never a panic.
 //! - [`crc64`]: CRC-64/XZ of `x-cos-hash-crc64ecma`, with `combine` for multipart objects.
+//! - [`limits`]: COS's part, single-upload and object size limits, defined once.
 //!
 //! # Example: one part of a multipart upload
 //!
@@ -78,6 +79,7 @@
 
 pub mod crc64;
 pub mod encode;
+pub mod limits;
 pub mod ops;
 pub mod options;
 pub mod xml;

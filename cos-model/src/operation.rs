@@ -89,7 +89,10 @@ pub(crate) fn expect_empty_success(head: &ResponseHead, body: &[u8]) -> Result<(
             body,
         )));
     }
-    let lower = start.get(..start.len().min(16)).unwrap_or("").to_ascii_lowercase();
+    let lower = start
+        .get(..start.len().min(16))
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {
         return Err(ParseError::decode(
             head,

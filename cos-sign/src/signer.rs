@@ -1,4 +1,5 @@
-//! [`sign`] and [`Signer`]: the COS v5 request signature (§1.1 of the protocol notes).
+//! [`sign`] and [`Signer`]: the COS v5 request signature (shared/spec/cos-protocol.md,
+//! "Algorithm, step by step").
 
 use alloc::string::String;
 use zeroize::Zeroizing;

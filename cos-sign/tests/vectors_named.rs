@@ -1,11 +1,12 @@
-//! The named vectors of the protocol notes (§1.9): D1–D4 from Tencent's documentation, G1–G3
-//! from the Go SDK's tests, N1–N7 computed with the Node and Python SDKs, each pinned at every
-//! stage (SignKey, HttpParameters, HttpHeaders, HttpString, StringToSign, lists, signature,
-//! Authorization) and, for N6/N7/G2/G3, in their pre-signed URL forms.
+//! The named vectors of shared/spec/cos-protocol.md ("Test vectors"): D1–D4 from Tencent's
+//! documentation, G1–G3 from the Go SDK's tests, N1–N7 computed with the Node and Python SDKs,
+//! each pinned at every stage (SignKey, HttpParameters, HttpHeaders, HttpString, StringToSign,
+//! lists, signature, Authorization) and, for N6/N7/G2/G3, in their pre-signed URL forms.
 //!
 //! The final signatures are the published ones; the intermediate values were computed with an
-//! independent ~40-line Python implementation of §1.1 (`urllib.parse.quote(s, safe='-_.~')`,
-//! `hmac`, `hashlib`) that reproduces every published signature.
+//! independent ~40-line Python implementation of the algorithm (same file, "Algorithm, step by
+//! step"; `urllib.parse.quote(s, safe='-_.~')`, `hmac`, `hashlib`) that reproduces every
+//! published signature.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use cos_sign::encode::{uri_encode, uri_encode_path};

@@ -1,6 +1,7 @@
-//! The POST policy vectors of the protocol notes (§2.7): P1 from Tencent's POST Object
-//! documentation (its 4-space-indented policy, signed from the doc's own Base64) and P2
-//! (compact JSON, as `cos-js-sdk-v5`'s `server/sts.js` builds it), pinned at every stage.
+//! The POST policy vectors of shared/spec/cos-protocol.md ("POST Object (browser form upload)",
+//! "Vectors"): P1 from Tencent's POST Object documentation (its 4-space-indented policy, signed
+//! from the doc's own Base64) and P2 (compact JSON, as `cos-js-sdk-v5`'s `server/sts.js` builds
+//! it), pinned at every stage.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use base64::Engine;

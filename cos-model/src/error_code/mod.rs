@@ -1,5 +1,5 @@
-//! `ErrorCode`: every COS error code of the protocol notes §3.3, and what each one means for a
-//! client (retry, clock skew, credentials).
+//! `ErrorCode`: every COS error code listed in shared/spec/cos-protocol.md ("Error body and
+//! codes"), and what each one means for a client (retry, clock skew, credentials).
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,9 +8,10 @@ macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $text:literal, )*) => {
         /// A COS error code (the `<Code>` of an `<Error>` body).
         ///
-        /// Every code of the protocol notes §3.3, three codes this crate synthesises for
-        /// responses without a body ([`ErrorCode::NoSuchResource`], [`ErrorCode::NotModified`],
-        /// [`ErrorCode::Unknown`]), and [`ErrorCode::Other`] for anything else.
+        /// Every code of shared/spec/cos-protocol.md ("Error body and codes"), three codes this
+        /// crate synthesises for responses without a body ([`ErrorCode::NoSuchResource`],
+        /// [`ErrorCode::NotModified`], [`ErrorCode::Unknown`]), and [`ErrorCode::Other`] for
+        /// anything else.
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ErrorCode {
@@ -227,8 +228,9 @@ impl ErrorCode {
         }
     }
 
-    /// The HTTP status COS answers this code with (the first listed in §3.3; 400 for
-    /// unknown codes). Servers such as the emulator use it.
+    /// The HTTP status COS answers this code with (the first listed for it in
+    /// shared/spec/cos-protocol.md, "Error body and codes"; 400 for unknown codes). Servers
+    /// such as the emulator use it.
     pub fn status(&self) -> http::StatusCode {
         use ErrorCode::*;
         let code = match self {
@@ -290,7 +292,8 @@ mod tests {
             ErrorCode::Other("SomethingNew".into())
         );
         assert_eq!(ErrorCode::from("BadRquest"), ErrorCode::BadRquest);
-        // 57 codes of §3.3 and the 3 synthesised ones.
+        // The 57 codes of shared/spec/cos-protocol.md ("Error body and codes") and the 3
+        // synthesised ones.
         assert_eq!(ErrorCode::known().len(), 60);
     }
 

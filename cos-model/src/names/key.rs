@@ -5,8 +5,8 @@ use crate::NameError;
 
 /// An object key: the object's name inside its bucket, e.g. `folder/photo 1.jpg`.
 ///
-/// Rules, from COS's object naming limits (§3.4 of the protocol notes) and what can travel
-/// intact in a URL, a signature and an XML body:
+/// Rules, from COS's object naming limits (shared/spec/cos-protocol.md, "Limits") and what can
+/// travel intact in a URL, a signature and an XML body:
 /// - any UTF-8, at least one byte and at most [`ObjectKey::MAX_LEN`] (850) bytes of UTF-8;
 /// - not starting with `/` or `\` (COS forbids it; SDKs would strip it and sign another path);
 /// - no `.` or `..` path segment (`a/./b`, `../x`, `a/..`): servers, proxies and HTTP stacks

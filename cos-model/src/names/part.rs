@@ -2,8 +2,12 @@
 
 use super::NameKind;
 use crate::NameError;
+use crate::limits::MAX_PARTS;
 use std::fmt;
 use std::num::NonZeroU16;
+
+// `PartNumber::MAX` is exactly `limits::MAX_PARTS` (which must fit the `u16` it is kept in).
+const _: () = assert!(PartNumber::MAX.0.get() as u32 == MAX_PARTS);
 
 /// The number of a part in a multipart upload: `1..=10000`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -12,8 +16,8 @@ pub struct PartNumber(NonZeroU16);
 impl PartNumber {
     /// The first part number, 1.
     pub const MIN: PartNumber = PartNumber(NonZeroU16::MIN);
-    /// The last part number COS accepts, 10000.
-    pub const MAX: PartNumber = match NonZeroU16::new(10_000) {
+    /// The last part number COS accepts, 10000 ([`MAX_PARTS`]).
+    pub const MAX: PartNumber = match NonZeroU16::new(MAX_PARTS as u16) {
         Some(n) => PartNumber(n),
         None => PartNumber(NonZeroU16::MIN),
     };
@@ -22,7 +26,7 @@ impl PartNumber {
     pub fn new(value: u32) -> Result<Self, NameError> {
         u16::try_from(value)
             .ok()
-            .filter(|v| *v <= 10_000)
+            .filter(|v| *v <= Self::MAX.0.get())
             .and_then(NonZeroU16::new)
             .map(PartNumber)
             .ok_or(NameError::PartNumberOutOfRange {

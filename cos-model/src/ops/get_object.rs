@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn builds_the_documented_request() {
-        // D2 of the protocol notes: response-* parameters.
+        // Vector D2 (shared/spec/cos-protocol.md, "Test vectors"): response-* parameters.
         let ep = Endpoint::new(Region::new("ap-beijing").unwrap());
         let b = BucketName::new("examplebucket-1250000000").unwrap();
         let req = GetObject::new(ObjectKey::new("exampleobject(腾讯云)").unwrap())

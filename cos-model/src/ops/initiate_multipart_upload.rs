@@ -120,7 +120,8 @@ mod tests {
 
     #[test]
     fn builds_the_documented_request() {
-        // N5 of the protocol notes: POST /obj?uploads, Content-Length: 0.
+        // Vector N5 (shared/spec/cos-protocol.md, "Test vectors"): POST /obj?uploads,
+        // Content-Length: 0.
         let ep = Endpoint::new(Region::new("ap-guangzhou").unwrap());
         let b = BucketName::new("examplebucket-1250000000").unwrap();
         let req = InitiateMultipartUpload::new(ObjectKey::new("obj").unwrap())

@@ -363,7 +363,8 @@ mod tests {
     use crate::{ErrorCode, Region};
 
     fn signed_fields() -> Vec<(String, String)> {
-        // The shape of cos-sign's PostForm::fields() (P2 of the protocol notes).
+        // The shape of cos-sign's PostForm::fields() (vector P2 of shared/spec/cos-protocol.md,
+        // "POST Object (browser form upload)", "Vectors").
         [
             (
                 "policy",

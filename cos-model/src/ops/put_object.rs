@@ -1,6 +1,6 @@
 //! PUT Object: upload an object in one request (`PUT /<key>`), up to 5 GB.
 
-use crate::operation::expect_success;
+use crate::operation::expect_empty_success;
 use crate::options::{ObjectOptions, TrafficLimit};
 use crate::request::RequestSpec;
 use crate::{
@@ -10,8 +10,9 @@ use crate::{
 use bytes::Bytes;
 use http::Method;
 
-/// The largest object PUT Object accepts: 5 GB.
-pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+/// The largest object PUT Object accepts, kept here for its existing path; defined in
+/// [`crate::limits`].
+pub use crate::limits::MAX_PUT_SIZE;
 
 /// Upload `body` as `key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +143,7 @@ impl Operation for PutObject {
     }
 
     fn parse(&self, head: &ResponseHead, body: Bytes) -> Result<Self::Output, ParseError> {
-        expect_success(head, &body)?;
+        expect_empty_success(head, &body)?;
         PutObjectOutput::from_head(head)
     }
 }
@@ -156,7 +157,7 @@ mod tests {
 
     #[test]
     fn builds_the_documented_request() {
-        // Doc 436/7778's PUT example (D1 of the protocol notes).
+        // Doc 436/7778's PUT example (vector D1 of shared/spec/cos-protocol.md, "Test vectors").
         let ep = Endpoint::new(Region::new("ap-beijing").unwrap());
         let b = BucketName::new("examplebucket-1250000000").unwrap();
         let key = ObjectKey::new("exampleobject(腾讯云)").unwrap();

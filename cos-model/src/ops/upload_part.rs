@@ -1,7 +1,7 @@
 //! Upload Part: upload one part of a multipart upload
 //! (`PUT /<key>?partNumber=<n>&uploadId=<id>`).
 
-use crate::operation::expect_success;
+use crate::operation::expect_empty_success;
 use crate::options::TrafficLimit;
 use crate::request::RequestSpec;
 use crate::{
@@ -11,10 +11,8 @@ use crate::{
 use bytes::Bytes;
 use http::Method;
 
-/// The largest part: 5 GB.
-pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
-/// The smallest part but the last: 1 MB (Complete fails with `EntityTooSmall` otherwise).
-pub const MIN_PART_SIZE: u64 = 1024 * 1024;
+/// The part size limits, kept here for existing paths; defined in [`crate::limits`].
+pub use crate::limits::{MAX_PART_SIZE, MIN_PART_SIZE};
 
 /// Upload `body` as part `part_number` of upload `upload_id` of `key`. Sending the same
 /// part again replaces it.
@@ -114,7 +112,7 @@ impl Operation for UploadPart {
     }
 
     fn parse(&self, head: &ResponseHead, body: Bytes) -> Result<Self::Output, ParseError> {
-        expect_success(head, &body)?;
+        expect_empty_success(head, &body)?;
         Ok(UploadPartOutput {
             etag: head.require_etag()?,
             crc64: head.crc64()?,
@@ -131,7 +129,7 @@ mod tests {
 
     #[test]
     fn builds_the_documented_request() {
-        // N3 of the protocol notes.
+        // Vector N3 (shared/spec/cos-protocol.md, "Test vectors").
         let ep = Endpoint::new(Region::new("ap-guangzhou").unwrap());
         let b = BucketName::new("examplebucket-1250000000").unwrap();
         let id = UploadId::new(
