@@ -64,6 +64,7 @@ pub struct Error {
     request: Option<(Method, String)>,
     attempts: u32,
     budget_exhausted: bool,
+    maybe_applied: bool,
 }
 
 impl fmt::Display for Error {
@@ -126,7 +127,15 @@ impl Error {
             request: None,
             attempts,
             budget_exhausted: false,
+            maybe_applied: false,
         }
+    }
+
+    /// Marks that an attempt may have taken effect on COS although its answer was lost (the
+    /// client sets it when any attempt failed after the request may have reached the server).
+    pub fn with_maybe_applied(mut self) -> Self {
+        self.maybe_applied = true;
+        self
     }
 
     /// Names the request (its method and URL; the URL's signature is never shown).
@@ -231,11 +240,12 @@ impl Error {
         )
     }
 
-    /// Whether the request may have taken effect on COS although it failed: a transport
-    /// failure after the request may have reached the server, or any failure after more than
-    /// one send (an earlier attempt may have been applied before its answer was lost).
+    /// Whether the request may have taken effect on COS although it failed: this or an
+    /// earlier attempt failed after the request may have reached the server (a reset, a
+    /// timeout waiting for the answer, a 2xx whose body was cut short). An error that COS
+    /// answered on every attempt (a 500, a 200 `<Error>`) took no effect as far as COS says.
     pub fn may_have_taken_effect(&self) -> bool {
-        self.attempts > 1
+        self.maybe_applied
             || self
                 .transport()
                 .is_some_and(TransportError::may_have_reached_server)
@@ -282,9 +292,14 @@ mod tests {
         let shown = display_url(&uri(
             "https://b.cos.r.myqcloud.com/k?response-content-type=a&q-sign-algorithm=sha1&q-ak=AKID&q-signature=abc&x-cos-security-token=t",
         ));
-        assert_eq!(shown, "https://b.cos.r.myqcloud.com/k?response-content-type=a");
         assert_eq!(
-            display_url(&uri("https://b.cos.r.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1")),
+            shown,
+            "https://b.cos.r.myqcloud.com/k?response-content-type=a"
+        );
+        assert_eq!(
+            display_url(&uri(
+                "https://b.cos.r.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1"
+            )),
             "https://b.cos.r.myqcloud.com/k"
         );
         assert_eq!(

@@ -111,6 +111,8 @@ struct Progress {
     skew_retried: bool,
     refreshed: bool,
     last_retry_cost: u32,
+    /// An attempt failed after the request may have reached the server.
+    maybe_applied: bool,
 }
 
 impl Client {
@@ -208,6 +210,7 @@ impl Client {
             skew_retried: false,
             refreshed: false,
             last_retry_cost: 0,
+            maybe_applied: false,
         };
         loop {
             progress.attempts += 1;
@@ -257,7 +260,14 @@ impl Client {
                     );
                     tokio::time::sleep(delay).await;
                 }
-                Next::Stop(error) => return Err(error.with_request(&parts.method, &parts.uri)),
+                Next::Stop(error) => {
+                    let error = error.with_request(&parts.method, &parts.uri);
+                    return Err(if progress.maybe_applied {
+                        error.with_maybe_applied()
+                    } else {
+                        error
+                    });
+                }
             }
         }
     }
@@ -270,6 +280,11 @@ impl Client {
         progress: &mut Progress,
     ) -> Next {
         let name = op.name();
+        progress.maybe_applied |= match &failed {
+            Failed::Transport(e) => e.may_have_reached_server(),
+            Failed::Parse { head, .. } => head.status.is_success(),
+            _ => false,
+        };
         let stop = |failed: Failed, attempts: u32| {
             // a failure to authorise happens before anything is sent
             let sent = if matches!(failed, Failed::Final(_)) {

@@ -21,6 +21,12 @@ impl StaticCredentials {
     pub fn from_keys(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
         Self::new(Credentials::new(secret_id, secret_key))
     }
+
+    /// Adds a security token: temporary keys handed over once, with nothing to refresh them
+    /// from (COS refusing them is then final, and says so as refused temporary credentials).
+    pub fn with_security_token(self, token: impl Into<String>) -> Self {
+        Self::new(self.credentials.with_security_token(token))
+    }
 }
 
 impl CredentialProvider for StaticCredentials {
