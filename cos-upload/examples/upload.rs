@@ -105,20 +105,6 @@ fn show(bar: &indicatif::ProgressBar, p: &Progress) {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
-}
-
 async fn run(args: Args) -> Result<(), String> {
     let client = client(&args)?;
     let key = ObjectKey::new(&args.key).map_err(|e| format!("KEY: {e}"))?;
@@ -146,13 +132,9 @@ async fn run(args: Args) -> Result<(), String> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let summary = result.map_err(|e| {
-        format!(
-            "upload of {} failed: {}",
-            args.file.display(),
-            error_chain(&e)
-        )
-    })?;
+    // The error's text is whole: the request (method and URL), what COS or the network said
+    // and how many sends it took, once; its sources repeat parts of it for programs, not people.
+    let summary = result.map_err(|e| format!("upload of {} failed: {e}", args.file.display()))?;
     let seconds = started.elapsed().as_secs_f64();
     let mib_per_s = if seconds > 0.0 {
         summary.bytes as f64 / (1024.0 * 1024.0) / seconds
@@ -162,7 +144,7 @@ async fn run(args: Args) -> Result<(), String> {
     let line = serde_json::json!({
         "key": summary.key,
         "bytes": summary.bytes,
-        "etag": summary.etag,
+        "etag": summary.etag.to_string(),
         "crc64": summary.crc64.to_string(),
         "parts": summary.parts,
         "resumed_parts": summary.resumed_parts,

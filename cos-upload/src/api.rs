@@ -1,18 +1,19 @@
-//! The COS calls the upload driver needs, as a small object-safe trait. cos-transport's
-//! `Client` implements it (module `client_api`); tests implement it with an in-memory fake that
-//! injects faults. Every method is one COS request (plus the client's own retries).
+//! The COS calls the upload driver needs, as a small object-safe trait in cos-model's types.
+//! cos-transport's `Client` implements it (module `client_api`); tests implement it with an
+//! in-memory fake that injects faults. Every method is one COS request (plus the client's own
+//! retries).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use cos_model::ObjectKey;
+use cos_model::ops::{CompletedParts, UploadMarker};
 use cos_model::options::{ObjectOptions, StorageClass, TrafficLimit};
+use cos_model::{BucketName, ETag, ObjectKey, PartNumber, UploadId};
 use futures_util::future::BoxFuture;
 
-use crate::fault::ApiError;
-use crate::state::CompletedPart;
+use crate::call_error::CallError;
 
 /// Optional settings of the object being created: cos-model's object headers (content type,
 /// metadata, storage class, ACL, SSE, …; sent on PUT Object and Initiate), plus
@@ -142,33 +143,25 @@ pub struct WriteRequest<'a> {
     pub wire: Option<Arc<WireCounter>>,
 }
 
-/// What COS answered to a PUT Object, an Upload Part or a Complete.
+/// What COS said of a stored object or part: the answer to PUT Object, Upload Part, Complete
+/// or HEAD Object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WriteAck {
-    /// The `ETag` (with quotes, as COS sends it).
-    pub etag: String,
+pub struct Ack {
+    /// The `ETag`.
+    pub etag: ETag,
     /// `x-cos-hash-crc64ecma`, when present.
     pub crc64: Option<u64>,
-}
-
-/// What HEAD Object tells.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectHead {
-    /// `Content-Length`.
-    pub size: u64,
-    /// `ETag`.
-    pub etag: String,
-    /// `x-cos-hash-crc64ecma`, when present.
-    pub crc64: Option<u64>,
+    /// `Content-Length`, for HEAD.
+    pub size: Option<u64>,
 }
 
 /// One part as List Parts shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedPart {
     /// The part number.
-    pub number: u32,
-    /// Its ETag (with quotes).
-    pub etag: String,
+    pub number: PartNumber,
+    /// Its ETag.
+    pub etag: ETag,
     /// Its size.
     pub size: u64,
 }
@@ -179,16 +172,16 @@ pub struct PartsPage {
     /// The parts on this page.
     pub parts: Vec<ListedPart>,
     /// Where the next page starts, when truncated.
-    pub next_marker: Option<u32>,
+    pub next_marker: Option<PartNumber>,
 }
 
 /// One incomplete multipart upload as List Multipart Uploads shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListedUpload {
-    /// The object key.
+    /// The object key (as listed; COS may list keys this SDK would not create).
     pub key: String,
     /// The upload id.
-    pub upload_id: String,
+    pub upload_id: UploadId,
     /// When it was initiated, when COS said.
     pub initiated: Option<SystemTime>,
 }
@@ -198,82 +191,91 @@ pub struct ListedUpload {
 pub struct UploadsPage {
     /// The uploads on this page.
     pub uploads: Vec<ListedUpload>,
-    /// `(NextKeyMarker, NextUploadIdMarker)` when truncated.
-    pub next: Option<(String, String)>,
+    /// Where the next page starts, when truncated.
+    pub next: Option<UploadMarker>,
 }
 
-/// The COS calls an upload needs, on one bucket. Object-safe (boxed futures) so an uploader
-/// holds an `Arc<dyn CosApi>`.
+/// The COS calls an upload needs, on one bucket, in cos-model's types. Object-safe (boxed
+/// futures) so an uploader holds an `Arc<dyn CosApi>`.
+///
+/// Each call is one request as far as the upload is concerned: retrying it (backoff, budget,
+/// re-signing, clock skew) is the implementation's business — cos-transport's `Client` does it
+/// — and the upload never repeats a failed call for a reason the request itself could see.
 pub trait CosApi: Send + Sync + 'static {
-    /// The bucket (`name-appid`) the calls address.
-    fn bucket(&self) -> &str;
+    /// The bucket the calls address, if the implementation addresses one.
+    fn bucket(&self) -> Option<&BucketName>;
 
     /// PUT Object with the whole body.
-    fn put_object<'a>(
-        &'a self,
-        request: WriteRequest<'a>,
-    ) -> BoxFuture<'a, Result<WriteAck, ApiError>>;
+    fn put_object<'a>(&'a self, request: WriteRequest<'a>)
+    -> BoxFuture<'a, Result<Ack, CallError>>;
 
-    /// Initiate Multipart Upload; returns the upload id.
+    /// Initiate Multipart Upload.
     fn initiate<'a>(
         &'a self,
         key: &'a ObjectKey,
         options: &'a UploadOptions,
-    ) -> BoxFuture<'a, Result<String, ApiError>>;
+    ) -> BoxFuture<'a, Result<UploadId, CallError>>;
 
     /// Upload Part `number` of `upload_id`.
     fn upload_part<'a>(
         &'a self,
-        upload_id: &'a str,
-        number: u32,
+        upload_id: &'a UploadId,
+        number: PartNumber,
         request: WriteRequest<'a>,
-    ) -> BoxFuture<'a, Result<WriteAck, ApiError>>;
+    ) -> BoxFuture<'a, Result<Ack, CallError>>;
 
-    /// Complete Multipart Upload with the parts in ascending order.
+    /// Complete Multipart Upload with `parts`.
     fn complete<'a>(
         &'a self,
         key: &'a ObjectKey,
-        upload_id: &'a str,
-        parts: &'a [CompletedPart],
+        upload_id: &'a UploadId,
+        parts: &'a CompletedParts,
         options: &'a UploadOptions,
-    ) -> BoxFuture<'a, Result<WriteAck, ApiError>>;
+    ) -> BoxFuture<'a, Result<Ack, CallError>>;
 
     /// Abort Multipart Upload.
     fn abort<'a>(
         &'a self,
         key: &'a ObjectKey,
-        upload_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), ApiError>>;
+        upload_id: &'a UploadId,
+    ) -> BoxFuture<'a, Result<(), CallError>>;
 
     /// One page of List Parts, starting after `marker`.
     fn list_parts<'a>(
         &'a self,
         key: &'a ObjectKey,
-        upload_id: &'a str,
-        marker: Option<u32>,
-    ) -> BoxFuture<'a, Result<PartsPage, ApiError>>;
+        upload_id: &'a UploadId,
+        marker: Option<PartNumber>,
+    ) -> BoxFuture<'a, Result<PartsPage, CallError>>;
 
     /// One page of List Multipart Uploads under `prefix`, starting after `marker`.
     fn list_uploads<'a>(
         &'a self,
         prefix: &'a str,
-        marker: Option<(String, String)>,
-    ) -> BoxFuture<'a, Result<UploadsPage, ApiError>>;
+        marker: Option<UploadMarker>,
+    ) -> BoxFuture<'a, Result<UploadsPage, CallError>>;
 
     /// HEAD Object.
-    fn head_object<'a>(&'a self, key: &'a ObjectKey)
-    -> BoxFuture<'a, Result<ObjectHead, ApiError>>;
+    fn head_object<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<Ack, CallError>>;
 
     /// DELETE Object.
-    fn delete_object<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), ApiError>>;
+    fn delete_object<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), CallError>>;
+
+    /// Whether the upload may send something again for a reason no single request can see (a
+    /// part whose checksum did not match, an upload that vanished), for the `resend`-th time
+    /// (1 for the first), and after what wait; `None` stops it. The client answers from its
+    /// own retry policy and shared budget
+    /// ([`RetryPolicy::resend_permit`](cos_transport::RetryPolicy::resend_permit)), so a
+    /// resend costs what a retry costs and an exhausted budget stops every layer.
+    fn resend_permit(&self, resend: u32) -> Option<Duration>;
 }
 
 /// Every part of an upload, following List Parts' pages.
 pub async fn list_all_parts(
     api: &dyn CosApi,
     key: &ObjectKey,
-    upload_id: &str,
-) -> Result<Vec<ListedPart>, ApiError> {
+    upload_id: &UploadId,
+) -> Result<Vec<ListedPart>, CallError> {
     let mut parts = Vec::new();
     let mut marker = None;
     loop {
@@ -290,9 +292,9 @@ pub async fn list_all_parts(
 pub async fn list_all_uploads(
     api: &dyn CosApi,
     prefix: &str,
-) -> Result<Vec<ListedUpload>, ApiError> {
+) -> Result<Vec<ListedUpload>, CallError> {
     let mut uploads = Vec::new();
-    let mut marker: Option<(String, String)> = None;
+    let mut marker: Option<UploadMarker> = None;
     loop {
         let page = api.list_uploads(prefix, marker.clone()).await?;
         uploads.extend(page.uploads);

@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 use cos_model::ObjectKey;
 
 use crate::api::{ListedUpload, list_all_uploads};
+use crate::call_error::{CallError, CallErrorKind};
 use crate::error::{CallKind, UploadError};
-use crate::fault::{ApiError, FaultKind};
 use crate::uploader::Uploader;
 
 /// What a clean-up did.
@@ -18,7 +18,7 @@ pub struct CleanupReport {
     /// Uploads kept: younger than the age, or of unknown age.
     pub kept: Vec<ListedUpload>,
     /// Uploads whose abort failed.
-    pub failed: Vec<(ListedUpload, ApiError)>,
+    pub failed: Vec<(ListedUpload, CallError)>,
 }
 
 /// Which listed uploads are older than `older_than` at `now` (an unknown age is never old).
@@ -54,7 +54,6 @@ impl Uploader {
             .map_err(|error| UploadError::Call {
                 call: CallKind::ListUploads,
                 part: None,
-                attempts: 1,
                 error,
             })?;
         let mut report = CleanupReport::default();
@@ -66,14 +65,17 @@ impl Uploader {
             let key = match ObjectKey::new(&upload.key) {
                 Ok(k) => k,
                 Err(e) => {
-                    let err = ApiError::new(FaultKind::Rejected, e.to_string());
+                    let err = CallError::new(
+                        CallErrorKind::Failed,
+                        format!("listed key {:?} cannot be addressed: {e}", upload.key),
+                    );
                     report.failed.push((upload, err));
                     continue;
                 }
             };
             match api.abort(&key, &upload.upload_id).await {
                 Ok(()) => report.aborted.push(upload),
-                Err(e) if e.kind() == FaultKind::NoSuchUpload => report.aborted.push(upload),
+                Err(e) if e.kind() == CallErrorKind::NoSuchUpload => report.aborted.push(upload),
                 Err(e) => report.failed.push((upload, e)),
             }
         }
@@ -91,7 +93,7 @@ mod tests {
         let now = UNIX_EPOCH + Duration::from_secs(10_000);
         let at = |s: Option<u64>| ListedUpload {
             key: "k".into(),
-            upload_id: "u".into(),
+            upload_id: cos_model::UploadId::new("u").unwrap(),
             initiated: s.map(|s| UNIX_EPOCH + Duration::from_secs(s)),
         };
         let day = Duration::from_secs(1000);

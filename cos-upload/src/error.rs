@@ -1,7 +1,9 @@
 //! The crate's error type: why an upload did not end with the source's bytes stored under
 //! its key. Every variant is typed; an integrity mismatch is never reported as success.
 
-use crate::fault::ApiError;
+use cos_model::{PartNumber, UploadId};
+
+use crate::call_error::CallError;
 use crate::plan::PlanError;
 
 /// Which COS call failed.
@@ -77,23 +79,22 @@ pub enum UploadError {
     /// The source could not be read or changed during the upload.
     #[error(transparent)]
     Source(#[from] SourceError),
-    /// A COS call failed (after the client's retries and ours).
-    #[error("{call} failed after {attempts} attempt(s){}: {error}", part_label(*.part))]
+    /// A COS call failed (after the client's retries). The text is the client's: the
+    /// method, the URL (which names the part), what COS or the network said, the sends.
+    #[error("{error}")]
     Call {
         /// Which call.
         call: CallKind,
         /// The part number, for UploadPart.
-        part: Option<u32>,
-        /// How many times we tried.
-        attempts: u32,
-        /// The last error.
-        error: ApiError,
+        part: Option<PartNumber>,
+        /// The error.
+        error: CallError,
     },
     /// COS acknowledged a part whose CRC64 differs from the bytes we sent (after retries).
     #[error("part {number}: COS stored CRC64 {stored}, the bytes sent have {sent}")]
     PartCrcMismatch {
         /// The part number.
-        number: u32,
+        number: PartNumber,
         /// The CRC64 of the bytes we sent.
         sent: u64,
         /// The CRC64 COS returned.
@@ -113,36 +114,36 @@ pub enum UploadError {
         deleted: bool,
     },
     /// The multipart upload disappeared (`NoSuchUpload`) and could not be started afresh.
-    #[error("multipart upload {upload_id} no longer exists and the upload cannot start afresh")]
+    #[error("multipart upload{} no longer exists and the upload cannot start afresh", id_label(.upload_id.as_ref()))]
     UploadVanished {
         /// The upload id.
-        upload_id: String,
+        upload_id: Option<UploadId>,
     },
     /// The checkpoint store failed.
     #[error("checkpoint store: {0}")]
     Checkpoint(String),
     /// The upload was paused; its checkpoint is kept and a later run resumes it.
-    #[error("the upload was paused{}", id_label(.upload_id.as_deref()))]
+    #[error("the upload was paused{}", id_label(.upload_id.as_ref()))]
     Paused {
         /// The multipart upload id, when one was started.
-        upload_id: Option<String>,
+        upload_id: Option<UploadId>,
     },
     /// The upload was cancelled and its multipart upload aborted.
-    #[error("the upload was cancelled{}", id_label(.upload_id.as_deref()))]
+    #[error("the upload was cancelled{}", id_label(.upload_id.as_ref()))]
     Cancelled {
         /// The aborted multipart upload id, when one was started.
-        upload_id: Option<String>,
+        upload_id: Option<UploadId>,
     },
     /// Aborting the multipart upload failed: it is left on COS (its parts are billed) until
     /// aborted by hand or by orphan clean-up.
     #[error("aborting multipart upload {upload_id} failed ({abort_error}) after: {cause}")]
     AbortFailed {
         /// The upload id left behind.
-        upload_id: String,
+        upload_id: UploadId,
         /// Why the upload was being aborted (cancel or a failure).
         cause: Box<UploadError>,
-        /// The abort's last error.
-        abort_error: ApiError,
+        /// The abort's error.
+        abort_error: CallError,
     },
     /// A COS call failed, and the multipart upload is kept on COS with its checkpoint:
     /// uploading the same source to the same key again resumes it (expired credentials, a
@@ -150,7 +151,7 @@ pub enum UploadError {
     #[error("{cause}; multipart upload {upload_id} is kept for a resume")]
     Resumable {
         /// The upload id kept.
-        upload_id: String,
+        upload_id: UploadId,
         /// What failed.
         cause: Box<UploadError>,
     },
@@ -158,6 +159,9 @@ pub enum UploadError {
     /// `Uploader::builder_without_api`); nothing was sent.
     #[error("the request names no COS API and the uploader has no default one")]
     NoApi,
+    /// The API addresses no bucket (a `Client` built without `.bucket(..)`); nothing was sent.
+    #[error("the client addresses no bucket: build it with .bucket(..) or use with_bucket(..)")]
+    NoBucket,
     /// The uploader's driver task ended without a result (the runtime shut down).
     #[error("the upload task ended without a result (runtime shut down?)")]
     TaskLost,
@@ -165,24 +169,23 @@ pub enum UploadError {
 
 impl UploadError {
     /// The multipart upload id this error concerns, when there is one.
-    pub fn upload_id(&self) -> Option<&str> {
+    pub fn upload_id(&self) -> Option<&UploadId> {
         match self {
-            UploadError::UploadVanished { upload_id }
-            | UploadError::AbortFailed { upload_id, .. }
+            UploadError::AbortFailed { upload_id, .. }
             | UploadError::Resumable { upload_id, .. } => Some(upload_id),
-            UploadError::Paused { upload_id } | UploadError::Cancelled { upload_id } => {
-                upload_id.as_deref()
-            }
+            UploadError::UploadVanished { upload_id }
+            | UploadError::Paused { upload_id }
+            | UploadError::Cancelled { upload_id } => upload_id.as_ref(),
             _ => None,
         }
     }
 
-    /// The COS error behind this one, when a call failed.
-    pub fn api_error(&self) -> Option<&ApiError> {
+    /// The failed COS call behind this one, when a call failed.
+    pub fn call_error(&self) -> Option<&CallError> {
         match self {
             UploadError::Call { error, .. } => Some(error),
             UploadError::AbortFailed { cause, .. } | UploadError::Resumable { cause, .. } => {
-                cause.api_error()
+                cause.call_error()
             }
             _ => None,
         }
@@ -196,10 +199,11 @@ impl UploadError {
         )
     }
 
-    /// Whether a COS call failed because the credentials expired (new ones are needed).
-    pub fn is_credential_expired(&self) -> bool {
-        self.api_error()
-            .is_some_and(|e| e.kind() == crate::fault::FaultKind::CredentialExpired)
+    /// Whether a COS call failed because COS refused the credentials or none could be had:
+    /// new ones are needed (the upload is kept for a resume when a checkpoint can be kept).
+    pub fn needs_new_credentials(&self) -> bool {
+        self.call_error()
+            .is_some_and(CallError::needs_new_credentials)
     }
 
     /// Whether the upload stopped because it was paused (its checkpoint is kept).
@@ -217,11 +221,7 @@ impl UploadError {
     }
 }
 
-fn part_label(part: Option<u32>) -> String {
-    part.map(|n| format!(" for part {n}")).unwrap_or_default()
-}
-
-fn id_label(id: Option<&str>) -> String {
+fn id_label(id: Option<&UploadId>) -> String {
     id.map(|id| format!(" (upload id {id})"))
         .unwrap_or_default()
 }
@@ -229,34 +229,48 @@ fn id_label(id: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fault::FaultKind;
+    use crate::call_error::CallErrorKind;
+
+    fn id() -> UploadId {
+        UploadId::new("1700-abc").unwrap()
+    }
 
     #[test]
     fn abort_failure_names_the_upload_id() {
         let e = UploadError::AbortFailed {
-            upload_id: "1700-abc".into(),
+            upload_id: id(),
             cause: Box::new(UploadError::Cancelled {
-                upload_id: Some("1700-abc".into()),
+                upload_id: Some(id()),
             }),
-            abort_error: ApiError::new(FaultKind::Timeout, "timed out"),
+            abort_error: CallError::new(CallErrorKind::Failed, "DELETE …: no response"),
         };
         let text = e.to_string();
         assert!(text.contains("1700-abc"), "{text}");
         assert!(e.is_cancelled());
-        assert_eq!(e.upload_id(), Some("1700-abc"));
+        assert_eq!(e.upload_id(), Some(&id()));
     }
 
     #[test]
-    fn call_errors_name_the_part() {
+    fn call_errors_read_as_the_call_error_once() {
         let e = UploadError::Call {
             call: CallKind::UploadPart,
-            part: Some(7),
-            attempts: 4,
-            error: ApiError::new(FaultKind::Server, "internal error"),
+            part: Some(PartNumber::new(7).unwrap()),
+            error: CallError::new(
+                CallErrorKind::Failed,
+                "PUT …?partNumber=7&uploadId=u: 500 InternalError",
+            ),
         };
         assert_eq!(
             e.to_string(),
-            "UploadPart failed after 4 attempt(s) for part 7: internal error"
+            "PUT …?partNumber=7&uploadId=u: 500 InternalError"
+        );
+        let kept = UploadError::Resumable {
+            upload_id: id(),
+            cause: Box::new(e),
+        };
+        assert_eq!(
+            kept.to_string(),
+            "PUT …?partNumber=7&uploadId=u: 500 InternalError; multipart upload 1700-abc is kept for a resume"
         );
     }
 }

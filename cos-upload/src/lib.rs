@@ -2,9 +2,15 @@
 //! pause/cancel/resume and CRC64 end to end.
 //!
 //! Layers (the quinn-proto discipline): [`plan`] cuts an object into parts (pure), [`state`]
-//! decides what to send next and how to react to faults (pure, no IO, no clock), and a thin
-//! tokio driver performs the machine's actions through [`CosApi`] (implemented for
-//! cos-transport's `Client`).
+//! decides what to send next and what a failed call means for the upload (pure, no IO, no
+//! clock), and a thin tokio driver performs the machine's actions through [`CosApi`]
+//! (implemented for cos-transport's `Client`, in cos-model's types).
+//!
+//! Retrying a request is the client's alone (backoff, budget, re-signing, clock skew). The
+//! upload decides only what one request cannot: resend a part whose bytes arrived corrupted,
+//! start afresh when the multipart upload vanished, HEAD the object after an ambiguous
+//! Complete, keep the upload for a resume when credentials are refused — each resend asking
+//! the client's retry policy for permission, so one budget bounds every layer.
 //!
 //! ```no_run
 //! # async fn demo(client: cos_transport::Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -29,12 +35,13 @@
 
 pub mod api;
 mod buffers;
+pub mod call_error;
 pub mod checkpoint;
 mod cleanup;
 mod client_api;
+mod discard;
 mod driver;
 pub mod error;
-pub mod fault;
 mod handle;
 mod limits;
 mod no_api;
@@ -48,12 +55,12 @@ pub mod state;
 pub mod testing;
 mod uploader;
 
-pub use api::{CosApi, UploadOptions};
+pub use api::{Ack, CosApi, UploadOptions};
+pub use call_error::{CallError, CallErrorKind};
 pub use checkpoint::{Checkpoint, CheckpointStore, DirStore, MemoryStore};
 pub use cleanup::{CleanupReport, is_orphan};
 pub use driver::{ProgressCallback, UploadSummary};
 pub use error::{CallKind, SourceError, UploadError};
-pub use fault::{ApiError, FaultKind};
 pub use handle::UploadHandle;
 pub use plan::{PartPlan, PartPolicy, StreamSchedule, UploadPlan};
 pub use progress::Progress;

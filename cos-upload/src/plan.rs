@@ -1,24 +1,16 @@
 //! The part plan: how an object of a known length is cut into parts, and the deterministic
 //! growth schedule used for streams of unknown length. Pure arithmetic, no IO.
 //!
-//! COS's limits (cos-protocol.md §3.4): at most 10 000 parts numbered 1..=10000, every part but
-//! the last between 1 MiB and 5 GiB, a single PUT at most 5 GiB, so an object at most
-//! 10 000 × 5 GiB.
+//! COS's limits (`cos_model::limits`, from shared/spec/cos-protocol.md, "Limits"): at most
+//! 10 000 parts numbered 1..=10000, every part but the last between 1 MiB and 5 GiB, a single
+//! PUT at most 5 GiB, so an object at most 10 000 × 5 GiB.
 
 use serde::{Deserialize, Serialize};
 
-/// One mebibyte.
-pub const MIB: u64 = 1024 * 1024;
-/// COS's smallest allowed size for any part but the last (1 MiB).
-pub const MIN_PART_SIZE: u64 = MIB;
-/// COS's largest allowed part (5 GiB).
-pub const MAX_PART_SIZE: u64 = 5 * 1024 * MIB;
-/// COS's largest part count (and largest part number).
-pub const MAX_PARTS: u32 = 10_000;
-/// COS's largest single PUT Object body (5 GiB).
-pub const MAX_SINGLE_PUT: u64 = MAX_PART_SIZE;
-/// COS's largest multipart object: 10 000 parts of 5 GiB.
-pub const MAX_OBJECT_SIZE: u64 = MAX_PARTS as u64 * MAX_PART_SIZE;
+// COS's limits are defined once, in cos-model; the plan re-exports the ones it is built on.
+pub use cos_model::limits::{
+    MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_PUT_SIZE as MAX_SINGLE_PUT, MIB, MIN_PART_SIZE,
+};
 
 /// Why no plan could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,24 +2,26 @@
 //! when List Parts shows it with the same size and ETag), which listed parts could be verified
 //! by MD5 instead, and which listed uploads are candidates when there is no checkpoint.
 
+use cos_model::{ETag, PartNumber};
+
 use crate::api::{ListedPart, ListedUpload};
 use crate::checkpoint::CheckpointPart;
 use crate::plan::PartPlan;
 use crate::state::PartReceipt;
 
-/// An ETag without quotes, lowercased (COS quotes ETags in headers and XML alike).
-pub fn normalize_etag(etag: &str) -> String {
-    etag.trim().trim_matches('"').to_ascii_lowercase()
-}
-
 /// What reconciling a checkpoint with List Parts found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Reconciled {
     /// Parts recorded in the checkpoint and listed with the same size and ETag.
-    pub trusted: Vec<(u32, PartReceipt)>,
+    pub trusted: Vec<(PartNumber, PartReceipt)>,
     /// Parts listed with the planned size but not recorded (or recorded differently): they
     /// can be trusted only after the local part's MD5 matches their ETag.
     pub unverified: Vec<ListedPart>,
+}
+
+/// ETags compared as COS's hex digests are: without regard to case.
+fn same_etag(a: &ETag, b: &ETag) -> bool {
+    a.as_unquoted().eq_ignore_ascii_case(b.as_unquoted())
 }
 
 /// Reconciles the checkpoint's parts with the listed ones under `plan`.
@@ -30,16 +32,19 @@ pub fn reconcile(
 ) -> Reconciled {
     let mut out = Reconciled::default();
     for l in listed {
-        let Some(planned) = plan.part(l.number) else {
+        let Some(planned) = plan.part(l.number.get()) else {
             continue;
         };
         if l.size != planned.len {
             continue;
         }
-        let rec = recorded.iter().find(|r| r.number == l.number);
-        match rec {
-            Some(r) if r.size == l.size && normalize_etag(&r.etag) == normalize_etag(&l.etag) => {
-                out.trusted.push((l.number, r.receipt()));
+        let receipt = recorded
+            .iter()
+            .find(|r| r.number == l.number.get())
+            .map(CheckpointPart::receipt);
+        match receipt {
+            Some(r) if r.size == l.size && same_etag(&r.etag, &l.etag) => {
+                out.trusted.push((l.number, r));
             }
             _ => out.unverified.push(l.clone()),
         }
@@ -51,9 +56,9 @@ pub fn reconcile(
     out
 }
 
-/// Whether a listed part's ETag is the MD5 (hex) of the local bytes.
-pub fn etag_matches_md5(etag: &str, md5_hex: &str) -> bool {
-    normalize_etag(etag) == md5_hex.to_ascii_lowercase()
+/// Whether an ETag is the MD5 of the local bytes (COS's ETag of a part or a simple upload).
+pub fn etag_matches_md5(etag: &ETag, md5: [u8; 16]) -> bool {
+    same_etag(etag, &ETag::from_md5(md5))
 }
 
 /// Uploads of exactly `key`, newest first (the official SDKs' candidate order).
@@ -68,7 +73,7 @@ pub fn candidates_for_key(uploads: &[ListedUpload], key: &str) -> Vec<ListedUplo
 pub fn listing_fits_plan(plan: &PartPlan, listed: &[ListedPart]) -> bool {
     listed
         .iter()
-        .all(|l| plan.part(l.number).is_some_and(|p| p.len == l.size))
+        .all(|l| plan.part(l.number.get()).is_some_and(|p| p.len == l.size))
 }
 
 #[cfg(test)]
@@ -79,7 +84,7 @@ mod tests {
 
     fn listed(number: u32, etag: &str, size: u64) -> ListedPart {
         ListedPart {
-            number,
+            number: PartNumber::new(number).unwrap(),
             etag: etag.into(),
             size,
         }
@@ -111,7 +116,7 @@ mod tests {
             listed(3, "\"cccc\"", 5),   // wrong size: ignored
         ];
         let r = reconcile(&plan, &rec, &list);
-        let trusted: Vec<u32> = r.trusted.iter().map(|(n, _)| *n).collect();
+        let trusted: Vec<u32> = r.trusted.iter().map(|(n, _)| n.get()).collect();
         assert_eq!(trusted, vec![1, 4]);
         assert_eq!(r.trusted[0].1.crc64, 1);
         assert_eq!(r.unverified, vec![listed(2, "\"xxxx\"", MIB)]);
@@ -128,31 +133,37 @@ mod tests {
 
     #[test]
     fn md5_and_candidates() {
+        let empty_md5 = [
+            0xd4, 0x1d, 0x8c, 0xd9, 0x8f, 0x00, 0xb2, 0x04, 0xe9, 0x80, 0x09, 0x98, 0xec, 0xf8,
+            0x42, 0x7e,
+        ];
         assert!(etag_matches_md5(
-            "\"D41D8CD98F00B204E9800998ECF8427E\"",
-            "d41d8cd98f00b204e9800998ecf8427e"
+            &ETag::new("\"D41D8CD98F00B204E9800998ECF8427E\""),
+            empty_md5
         ));
+        assert!(!etag_matches_md5(&ETag::new("\"d41d\""), empty_md5));
+        let id = |s: &str| cos_model::UploadId::new(s).unwrap();
         let at = |s| Some(UNIX_EPOCH + Duration::from_secs(s));
         let ups = vec![
             ListedUpload {
                 key: "a".into(),
-                upload_id: "old".into(),
+                upload_id: id("old"),
                 initiated: at(1),
             },
             ListedUpload {
                 key: "ab".into(),
-                upload_id: "other".into(),
+                upload_id: id("other"),
                 initiated: at(5),
             },
             ListedUpload {
                 key: "a".into(),
-                upload_id: "new".into(),
+                upload_id: id("new"),
                 initiated: at(3),
             },
         ];
         let ids: Vec<String> = candidates_for_key(&ups, "a")
             .into_iter()
-            .map(|u| u.upload_id)
+            .map(|u| u.upload_id.to_string())
             .collect();
         assert_eq!(ids, vec!["new", "old"]);
     }

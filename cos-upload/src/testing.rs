@@ -1,35 +1,69 @@
 //! `FakeCos`: an in-memory COS bucket implementing [`CosApi`], with seeded random faults and
-//! scripted ones (5xx, SlowDown, resets before and after the server acted, timeouts, expired
-//! tokens, clock skew, corrupted parts, a wrong object CRC64, vanished uploads), a log of every
-//! call and the peak of concurrent part requests. A [`WriteGauge`] shared by several fakes
-//! counts their write requests together (for limits shared across APIs). For tests (feature
-//! `test-util`).
+//! scripted ones, a log of every call and the peak of concurrent part requests. A
+//! [`WriteGauge`] shared by several fakes counts their write requests together (for limits
+//! shared across APIs). For tests (feature `test-util`).
+//!
+//! The fake stands where cos-transport's `Client` stands, so an injected fault is what a call
+//! returns after the client's retries: the client's own error value (a 5xx, SlowDown, a reset
+//! before or after the server acted, a timeout, refused credentials, clock skew), or a corrupted
+//! part, a wrong object CRC64, a vanished upload. Its resend permits follow a budget the test
+//! sets, as the client's retry policy would.
+//!
+//! This file is long (a whole bucket's rules) but holds one thing, the fake; it is test support,
+//! not library code.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use cos_model::ObjectKey;
+use cos_model::limits::MIN_PART_SIZE;
+use cos_model::ops::{CompletedParts, UploadMarker};
+use cos_model::{BucketName, CosError, ETag, ErrorCode, ObjectKey, PartNumber, UploadId};
+use cos_transport::{ErrorKind, RequestState, TimeoutKind, TransportError, TransportErrorKind};
 use futures_util::future::BoxFuture;
+use http::StatusCode;
 use md5::{Digest, Md5};
 
 use crate::api::{
-    CosApi, ListedPart, ListedUpload, ObjectHead, PartsPage, UploadOptions, UploadsPage, WriteAck,
-    WriteRequest,
+    Ack, CosApi, ListedPart, ListedUpload, PartsPage, UploadOptions, UploadsPage, WriteRequest,
 };
+use crate::call_error::CallError;
 use crate::error::CallKind;
-use crate::fault::{ApiError, FaultKind};
-use crate::plan::MIN_PART_SIZE;
-use crate::state::CompletedPart;
+
+/// What a call ends with after the client's retries, injected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// 500 InternalError (the client's attempts used up).
+    Server,
+    /// 503 SlowDown.
+    SlowDown,
+    /// A connection reset (before the server acted when injected `Before`, after it when
+    /// injected `After`).
+    Reset,
+    /// No response in time.
+    Timeout,
+    /// COS refused the temporary credentials (`ExpiredToken`).
+    ExpiredToken,
+    /// `RequestTimeTooSkewed` that the client's correction did not mend.
+    ClockSkew,
+    /// `NoSuchUpload`.
+    NoSuchUpload,
+    /// `NoSuchKey`.
+    NotFound,
+    /// `BadDigest`: the body arrived corrupted.
+    BadDigest,
+    /// `AccessDenied`.
+    AccessDenied,
+}
 
 /// A fault to inject into one call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Injected {
     /// Fail before the server acts.
-    Before(FaultKind),
-    /// Act, then fail (a reset after the request was processed).
-    After(FaultKind),
+    Before(Fault),
+    /// Act, then fail (the answer lost after the request was processed).
+    After(Fault),
     /// Store corrupted bytes for a part or PUT and answer with their CRC64.
     Corrupt,
     /// Complete correctly but answer with a wrong CRC64.
@@ -67,7 +101,7 @@ pub struct LoggedCall {
     /// The part number, for Upload Part.
     pub part: Option<u32>,
     /// The upload id, for multipart calls.
-    pub upload_id: Option<String>,
+    pub upload_id: Option<UploadId>,
     /// The body length, for PUT and Upload Part.
     pub len: Option<u64>,
 }
@@ -75,14 +109,14 @@ pub struct LoggedCall {
 #[derive(Debug)]
 struct Upload {
     key: String,
-    parts: BTreeMap<u32, (Bytes, String)>,
+    parts: BTreeMap<PartNumber, (Bytes, ETag)>,
     initiated: SystemTime,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    objects: HashMap<String, (Bytes, String)>,
-    uploads: HashMap<String, Upload>,
+    objects: HashMap<String, (Bytes, ETag)>,
+    uploads: HashMap<UploadId, Upload>,
     next_id: u64,
     rng: u64,
     rates: FaultRates,
@@ -95,6 +129,9 @@ struct State {
     omit_crc: bool,
     now: Option<SystemTime>,
     gauge: Option<WriteGauge>,
+    /// Resends the fake permits (`None`: any number), like a client's retry budget.
+    resend_budget: Option<u32>,
+    resends_asked: u32,
 }
 
 #[derive(Debug, Default)]
@@ -167,41 +204,105 @@ impl Drop for GaugeGuard {
 /// See the module documentation. Clones share the bucket.
 #[derive(Debug, Clone)]
 pub struct FakeCos {
-    bucket: String,
+    bucket: BucketName,
     state: Arc<Mutex<State>>,
 }
 
-fn etag_of(data: &[u8]) -> String {
-    format!("\"{}\"", hex::encode(Md5::digest(data)))
+fn etag_of(data: &[u8]) -> ETag {
+    ETag::from_md5(Md5::digest(data).into())
 }
 
 fn crc(data: &[u8]) -> u64 {
     cos_model::crc64::crc64(data)
 }
 
-fn err(kind: FaultKind, code: &str, status: u16) -> ApiError {
-    ApiError::new(kind, format!("fake COS: {code}"))
-        .with_code(code)
-        .with_status(status)
-        .with_request_id("fake-request-id")
+/// The client's error for a COS answer `code` with `status`, after `attempts` sends.
+fn cos_error(call: CallKind, code: ErrorCode, status: u16, attempts: u32) -> CallError {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut cos = CosError::new(status, code, "fake COS");
+    cos.request_id = Some("fake-request-id".into());
+    let kind = if cos.is_credential_expired() {
+        ErrorKind::CredentialsRefused {
+            error: cos,
+            temporary: true,
+            refreshed: true,
+        }
+    } else {
+        ErrorKind::Service(cos)
+    };
+    CallError::from(cos_transport::Error::new(kind, operation(call), attempts))
 }
 
-fn no_such_upload() -> ApiError {
-    err(FaultKind::NoSuchUpload, "NoSuchUpload", 404)
+fn transport_error(call: CallKind, error: TransportError, attempts: u32) -> CallError {
+    CallError::from(cos_transport::Error::new(
+        ErrorKind::Transport(error),
+        operation(call),
+        attempts,
+    ))
 }
 
-fn fault_error(kind: FaultKind) -> ApiError {
-    match kind {
-        FaultKind::Server => err(kind, "InternalError", 500),
-        FaultKind::SlowDown => err(kind, "SlowDown", 503),
-        FaultKind::ClockSkew => err(kind, "RequestTimeTooSkewed", 403),
-        FaultKind::CredentialExpired => err(kind, "ExpiredToken", 400),
-        FaultKind::NoSuchUpload => no_such_upload(),
-        FaultKind::NotFound => err(kind, "NoSuchKey", 404),
-        FaultKind::BadDigest => err(kind, "BadDigest", 400),
-        FaultKind::Rejected => err(kind, "AccessDenied", 403),
-        other => ApiError::new(other, format!("fake COS: injected {other:?}")),
+fn operation(call: CallKind) -> &'static str {
+    match call {
+        CallKind::PutObject => "PutObject",
+        CallKind::Initiate => "InitiateMultipartUpload",
+        CallKind::UploadPart => "UploadPart",
+        CallKind::Complete => "CompleteMultipartUpload",
+        CallKind::HeadObject => "HeadObject",
+        CallKind::DeleteObject => "DeleteObject",
+        CallKind::Abort => "AbortMultipartUpload",
+        CallKind::ListParts => "ListParts",
+        CallKind::ListUploads => "ListMultipartUploads",
     }
+}
+
+/// What `fault` on `call` returns. `acted`: the server applied the request before the answer
+/// was lost (the client then reports more than one send, as its retry would have).
+fn fault_error(call: CallKind, fault: Fault, acted: bool) -> CallError {
+    let attempts = if acted { 2 } else { 1 };
+    match fault {
+        Fault::Server => cos_error(call, ErrorCode::InternalError, 500, 4),
+        Fault::SlowDown => cos_error(call, ErrorCode::SlowDown, 503, 4),
+        Fault::Reset => transport_error(
+            call,
+            TransportError::new(
+                TransportErrorKind::Io,
+                if acted {
+                    RequestState::MaybeSent
+                } else {
+                    RequestState::NotSent
+                },
+            ),
+            attempts,
+        ),
+        Fault::Timeout => transport_error(
+            call,
+            TransportError::timeout(TimeoutKind::ResponseHeaders),
+            4,
+        ),
+        Fault::ExpiredToken => cos_error(call, ErrorCode::ExpiredToken, 400, 2),
+        Fault::ClockSkew => cos_error(call, ErrorCode::RequestTimeTooSkewed, 403, 2),
+        Fault::NoSuchUpload if acted => {
+            // the first send was applied and its answer lost; the client's retry found no upload
+            let status = StatusCode::NOT_FOUND;
+            let cos = CosError::new(status, ErrorCode::NoSuchUpload, "fake COS");
+            CallError::from(
+                cos_transport::Error::new(ErrorKind::Service(cos), operation(call), 2)
+                    .with_maybe_applied(),
+            )
+        }
+        Fault::NoSuchUpload => cos_error(call, ErrorCode::NoSuchUpload, 404, attempts),
+        Fault::NotFound => cos_error(call, ErrorCode::NoSuchKey, 404, 1),
+        Fault::BadDigest => cos_error(call, ErrorCode::BadDigest, 400, 1),
+        Fault::AccessDenied => cos_error(call, ErrorCode::AccessDenied, 403, 1),
+    }
+}
+
+fn no_such_upload(call: CallKind) -> CallError {
+    fault_error(call, Fault::NoSuchUpload, false)
+}
+
+fn refused(call: CallKind, code: ErrorCode) -> CallError {
+    cos_error(call, code, 400, 1)
 }
 
 impl State {
@@ -226,22 +327,13 @@ impl State {
         let r = self.rates;
         let mut x = self.random();
         let table = [
-            (r.server, Injected::Before(FaultKind::Server)),
-            (r.slow_down, Injected::Before(FaultKind::SlowDown)),
-            (
-                r.reset_before,
-                Injected::Before(FaultKind::Connection { maybe_sent: false }),
-            ),
-            (
-                r.reset_after,
-                Injected::After(FaultKind::Connection { maybe_sent: true }),
-            ),
-            (r.timeout, Injected::Before(FaultKind::Timeout)),
-            (
-                r.expired_token,
-                Injected::Before(FaultKind::CredentialExpired),
-            ),
-            (r.clock_skew, Injected::Before(FaultKind::ClockSkew)),
+            (r.server, Injected::Before(Fault::Server)),
+            (r.slow_down, Injected::Before(Fault::SlowDown)),
+            (r.reset_before, Injected::Before(Fault::Reset)),
+            (r.reset_after, Injected::After(Fault::Reset)),
+            (r.timeout, Injected::Before(Fault::Timeout)),
+            (r.expired_token, Injected::Before(Fault::ExpiredToken)),
+            (r.clock_skew, Injected::Before(Fault::ClockSkew)),
             (r.corrupt, Injected::Corrupt),
         ];
         for (p, inj) in table {
@@ -256,21 +348,21 @@ impl State {
     fn log(
         &mut self,
         kind: CallKind,
-        part: Option<u32>,
-        upload_id: Option<&str>,
+        part: Option<PartNumber>,
+        upload_id: Option<&UploadId>,
         len: Option<u64>,
     ) {
         self.log.push(LoggedCall {
             kind,
-            part,
-            upload_id: upload_id.map(str::to_owned),
+            part: part.map(PartNumber::get),
+            upload_id: upload_id.cloned(),
             len,
         });
     }
 }
 
 /// Splits an injected fault into (fail before, fail after, corrupt, wrong crc, vanish).
-fn plan(inj: Option<Injected>) -> (Option<FaultKind>, Option<FaultKind>, bool, bool, bool) {
+fn plan(inj: Option<Injected>) -> (Option<Fault>, Option<Fault>, bool, bool, bool) {
     match inj {
         None => (None, None, false, false, false),
         Some(Injected::Before(k)) => (Some(k), None, false, false, false),
@@ -302,9 +394,14 @@ impl Drop for InFlight {
 
 impl FakeCos {
     /// An empty bucket named `bucket`, faults off.
+    ///
+    /// # Panics
+    /// When `bucket` is not a valid bucket name (a test's mistake).
     pub fn new(bucket: &str) -> Self {
+        #[allow(clippy::expect_used)]
+        let bucket = BucketName::new(bucket).expect("a valid bucket name for the fake");
         Self {
-            bucket: bucket.to_owned(),
+            bucket,
             state: Arc::new(Mutex::new(State {
                 min_part_size: MIN_PART_SIZE,
                 rng: 1,
@@ -322,6 +419,17 @@ impl FakeCos {
         let mut s = self.lock();
         s.rates = rates;
         s.rng = seed;
+    }
+
+    /// Permits `resends` resends in all from now on (as a client whose retry budget holds that
+    /// many), or any number with `None` (the default).
+    pub fn set_resend_budget(&self, resends: Option<u32>) {
+        self.lock().resend_budget = resends;
+    }
+
+    /// How many resends the upload asked permission for.
+    pub fn resends_asked(&self) -> u32 {
+        self.lock().resends_asked
     }
 
     /// Injects `fault` into the next `kind` call (for Upload Part: of part `part`, or any).
@@ -349,6 +457,11 @@ impl FakeCos {
         self.lock().objects.get(key).map(|(b, _)| b.clone())
     }
 
+    /// The stored object's ETag under `key`.
+    pub fn object_etag(&self, key: &str) -> Option<ETag> {
+        self.lock().objects.get(key).map(|(_, e)| e.clone())
+    }
+
     /// Stores an object directly.
     pub fn put_raw(&self, key: &str, data: Bytes) {
         let etag = etag_of(&data);
@@ -356,14 +469,14 @@ impl FakeCos {
     }
 
     /// Ids of the incomplete multipart uploads.
-    pub fn upload_ids(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.lock().uploads.keys().cloned().collect();
+    pub fn upload_ids(&self) -> Vec<UploadId> {
+        let mut v: Vec<UploadId> = self.lock().uploads.keys().cloned().collect();
         v.sort();
         v
     }
 
     /// Forgets a multipart upload (as if aborted by someone else).
-    pub fn drop_upload(&self, upload_id: &str) {
+    pub fn drop_upload(&self, upload_id: &UploadId) {
         self.lock().uploads.remove(upload_id);
     }
 
@@ -396,36 +509,33 @@ impl FakeCos {
     }
 }
 
+fn md5_mismatch(request: &WriteRequest<'_>) -> bool {
+    request.content_md5.as_ref().is_some_and(|md5| {
+        *md5 != cos_model::options::content_md5_from_digest(Md5::digest(&request.body).into())
+    })
+}
+
 impl CosApi for FakeCos {
-    fn bucket(&self) -> &str {
-        &self.bucket
+    fn bucket(&self) -> Option<&BucketName> {
+        Some(&self.bucket)
     }
 
     fn put_object<'a>(
         &'a self,
         request: WriteRequest<'a>,
-    ) -> BoxFuture<'a, Result<WriteAck, ApiError>> {
+    ) -> BoxFuture<'a, Result<Ack, CallError>> {
         Box::pin(async move {
+            const CALL: CallKind = CallKind::PutObject;
             let key = self.check_key(request.key);
             let _gauge = self.gauge_enter(request.body.len() as u64);
             let mut s = self.lock();
-            s.log(
-                CallKind::PutObject,
-                None,
-                None,
-                Some(request.body.len() as u64),
-            );
-            let (before, after, corrupted, _, _) = plan(s.draw(CallKind::PutObject, None));
+            s.log(CALL, None, None, Some(request.body.len() as u64));
+            let (before, after, corrupted, _, _) = plan(s.draw(CALL, None));
             if let Some(k) = before {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, false));
             }
-            if let Some(md5) = &request.content_md5 {
-                use base64::Engine;
-                let actual =
-                    base64::engine::general_purpose::STANDARD.encode(Md5::digest(&request.body));
-                if *md5 != actual {
-                    return Err(fault_error(FaultKind::BadDigest));
-                }
+            if md5_mismatch(&request) {
+                return Err(fault_error(CALL, Fault::BadDigest, false));
             }
             if let Some(w) = &request.wire {
                 w.sent(request.body.len() as u64);
@@ -439,11 +549,12 @@ impl CosApi for FakeCos {
             let c = crc(&data);
             s.objects.insert(key, (data, etag.clone()));
             if let Some(k) = after {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, true));
             }
-            Ok(WriteAck {
+            Ok(Ack {
                 etag,
                 crc64: (!s.omit_crc).then_some(c),
+                size: None,
             })
         })
     }
@@ -452,17 +563,19 @@ impl CosApi for FakeCos {
         &'a self,
         key: &'a ObjectKey,
         _options: &'a UploadOptions,
-    ) -> BoxFuture<'a, Result<String, ApiError>> {
+    ) -> BoxFuture<'a, Result<UploadId, CallError>> {
         Box::pin(async move {
+            const CALL: CallKind = CallKind::Initiate;
             let key = self.check_key(key);
             let mut s = self.lock();
-            s.log(CallKind::Initiate, None, None, None);
-            let (before, after, _, _, _) = plan(s.draw(CallKind::Initiate, None));
+            s.log(CALL, None, None, None);
+            let (before, after, _, _, _) = plan(s.draw(CALL, None));
             if let Some(k) = before {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, false));
             }
             s.next_id += 1;
-            let id = format!("fake-upload-{:04}", s.next_id);
+            let id = UploadId::new(format!("fake-upload-{:04}", s.next_id))
+                .map_err(|e| CallError::new(crate::CallErrorKind::Failed, e.to_string()))?;
             let initiated = s.now.unwrap_or_else(SystemTime::now);
             s.uploads.insert(
                 id.clone(),
@@ -473,7 +586,7 @@ impl CosApi for FakeCos {
                 },
             );
             if let Some(k) = after {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, true));
             }
             Ok(id)
         })
@@ -481,23 +594,24 @@ impl CosApi for FakeCos {
 
     fn upload_part<'a>(
         &'a self,
-        upload_id: &'a str,
-        number: u32,
+        upload_id: &'a UploadId,
+        number: PartNumber,
         request: WriteRequest<'a>,
-    ) -> BoxFuture<'a, Result<WriteAck, ApiError>> {
+    ) -> BoxFuture<'a, Result<Ack, CallError>> {
         Box::pin(async move {
+            const CALL: CallKind = CallKind::UploadPart;
             let key = self.check_key(request.key);
             let (delay, before, after, corrupted, vanish) = {
                 let mut s = self.lock();
                 s.log(
-                    CallKind::UploadPart,
+                    CALL,
                     Some(number),
                     Some(upload_id),
                     Some(request.body.len() as u64),
                 );
                 s.parts_in_flight += 1;
                 s.max_parts_in_flight = s.max_parts_in_flight.max(s.parts_in_flight);
-                let (b, a, c, _, v) = plan(s.draw(CallKind::UploadPart, Some(number)));
+                let (b, a, c, _, v) = plan(s.draw(CALL, Some(number.get())));
                 (s.part_delay, b, a, c, v)
             };
             let _guard = InFlight(self.state.clone());
@@ -513,25 +627,17 @@ impl CosApi for FakeCos {
                 s.uploads.remove(upload_id);
             }
             if let Some(k) = before {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, false));
             }
-            if let Some(md5) = &request.content_md5 {
-                use base64::Engine;
-                let actual =
-                    base64::engine::general_purpose::STANDARD.encode(Md5::digest(&request.body));
-                if *md5 != actual {
-                    return Err(fault_error(FaultKind::BadDigest));
-                }
+            if md5_mismatch(&request) {
+                return Err(fault_error(CALL, Fault::BadDigest, false));
             }
             let omit = s.omit_crc;
             let Some(upload) = s.uploads.get_mut(upload_id) else {
-                return Err(no_such_upload());
+                return Err(no_such_upload(CALL));
             };
             if upload.key != key {
-                return Err(no_such_upload());
-            }
-            if !(1..=10_000).contains(&number) {
-                return Err(err(FaultKind::Rejected, "InvalidArgument", 400));
+                return Err(no_such_upload(CALL));
             }
             let data = if corrupted {
                 corrupt(&request.body)
@@ -542,11 +648,12 @@ impl CosApi for FakeCos {
             let c = crc(&data);
             upload.parts.insert(number, (data, etag.clone()));
             if let Some(k) = after {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, true));
             }
-            Ok(WriteAck {
+            Ok(Ack {
                 etag,
                 crc64: (!omit).then_some(c),
+                size: None,
             })
         })
     }
@@ -554,46 +661,47 @@ impl CosApi for FakeCos {
     fn complete<'a>(
         &'a self,
         key: &'a ObjectKey,
-        upload_id: &'a str,
-        parts: &'a [CompletedPart],
+        upload_id: &'a UploadId,
+        parts: &'a CompletedParts,
         _options: &'a UploadOptions,
-    ) -> BoxFuture<'a, Result<WriteAck, ApiError>> {
+    ) -> BoxFuture<'a, Result<Ack, CallError>> {
         Box::pin(async move {
+            const CALL: CallKind = CallKind::Complete;
             let key = self.check_key(key);
             let mut s = self.lock();
-            s.log(CallKind::Complete, None, Some(upload_id), None);
-            let (before, after, _, wrong_crc, vanish) = plan(s.draw(CallKind::Complete, None));
+            s.log(CALL, None, Some(upload_id), None);
+            let (before, after, _, wrong_crc, vanish) = plan(s.draw(CALL, None));
             if vanish {
                 s.uploads.remove(upload_id);
             }
             if let Some(k) = before {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, false));
             }
             let min = s.min_part_size;
             let Some(upload) = s.uploads.get(upload_id) else {
-                return Err(no_such_upload());
+                return Err(no_such_upload(CALL));
             };
             if upload.key != key || parts.is_empty() {
-                return Err(err(FaultKind::Rejected, "InvalidPart", 400));
+                return Err(refused(CALL, ErrorCode::InvalidPart));
             }
             let mut data = Vec::new();
-            for (i, p) in parts.iter().enumerate() {
-                if i > 0 && parts[i - 1].number >= p.number {
-                    return Err(err(FaultKind::Rejected, "InvalidPartOrder", 400));
-                }
-                let Some((bytes, etag)) = upload.parts.get(&p.number) else {
-                    return Err(err(FaultKind::Rejected, "InvalidPart", 400));
+            let count = parts.len();
+            // CompletedParts is ordered and unique by construction: COS's InvalidPartOrder
+            // cannot arise from it.
+            for (i, (number, etag)) in parts.iter().enumerate() {
+                let Some((bytes, stored)) = upload.parts.get(&number) else {
+                    return Err(refused(CALL, ErrorCode::InvalidPart));
                 };
-                if *etag != p.etag {
-                    return Err(err(FaultKind::Rejected, "InvalidPart", 400));
+                if stored != etag {
+                    return Err(refused(CALL, ErrorCode::InvalidPart));
                 }
-                if i + 1 < parts.len() && (bytes.len() as u64) < min {
-                    return Err(err(FaultKind::Rejected, "EntityTooSmall", 400));
+                if i + 1 < count && (bytes.len() as u64) < min {
+                    return Err(refused(CALL, ErrorCode::EntityTooSmall));
                 }
                 data.extend_from_slice(bytes);
             }
             let data = Bytes::from(data);
-            let etag = format!("\"{}-{}\"", hex::encode(Md5::digest(&data)), parts.len());
+            let etag = ETag::new(format!("{}-{count}", hex::encode(Md5::digest(&data))));
             let mut c = crc(&data);
             if wrong_crc {
                 c ^= 1;
@@ -602,11 +710,12 @@ impl CosApi for FakeCos {
             s.uploads.remove(upload_id);
             s.objects.insert(key, (data, etag.clone()));
             if let Some(k) = after {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, true));
             }
-            Ok(WriteAck {
+            Ok(Ack {
                 etag,
                 crc64: (!omit).then_some(c),
+                size: None,
             })
         })
     }
@@ -614,24 +723,25 @@ impl CosApi for FakeCos {
     fn abort<'a>(
         &'a self,
         key: &'a ObjectKey,
-        upload_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        upload_id: &'a UploadId,
+    ) -> BoxFuture<'a, Result<(), CallError>> {
         Box::pin(async move {
+            const CALL: CallKind = CallKind::Abort;
             let key = self.check_key(key);
             let mut s = self.lock();
-            s.log(CallKind::Abort, None, Some(upload_id), None);
-            let (before, after, _, _, _) = plan(s.draw(CallKind::Abort, None));
+            s.log(CALL, None, Some(upload_id), None);
+            let (before, after, _, _, _) = plan(s.draw(CALL, None));
             if let Some(k) = before {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, false));
             }
             match s.uploads.get(upload_id) {
                 Some(u) if u.key == key => {
                     s.uploads.remove(upload_id);
                 }
-                _ => return Err(no_such_upload()),
+                _ => return Err(no_such_upload(CALL)),
             }
             if let Some(k) = after {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, true));
             }
             Ok(())
         })
@@ -640,38 +750,38 @@ impl CosApi for FakeCos {
     fn list_parts<'a>(
         &'a self,
         key: &'a ObjectKey,
-        upload_id: &'a str,
-        marker: Option<u32>,
-    ) -> BoxFuture<'a, Result<PartsPage, ApiError>> {
+        upload_id: &'a UploadId,
+        marker: Option<PartNumber>,
+    ) -> BoxFuture<'a, Result<PartsPage, CallError>> {
         Box::pin(async move {
+            const CALL: CallKind = CallKind::ListParts;
             let key = self.check_key(key);
             let mut s = self.lock();
-            s.log(CallKind::ListParts, None, Some(upload_id), None);
-            let (before, _, _, _, vanish) = plan(s.draw(CallKind::ListParts, None));
+            s.log(CALL, None, Some(upload_id), None);
+            let (before, _, _, _, vanish) = plan(s.draw(CALL, None));
             if vanish {
                 s.uploads.remove(upload_id);
             }
             if let Some(k) = before {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, false));
             }
             let Some(upload) = s.uploads.get(upload_id).filter(|u| u.key == key) else {
-                return Err(no_such_upload());
+                return Err(no_such_upload(CALL));
             };
             // Pages of 2 parts, to exercise paging.
-            let start = marker.unwrap_or(0);
-            let page: Vec<ListedPart> = upload
+            let after: Vec<ListedPart> = upload
                 .parts
-                .range(start + 1..)
-                .take(2)
+                .iter()
+                .filter(|(n, _)| marker.is_none_or(|m| **n > m))
+                .take(3)
                 .map(|(n, (b, e))| ListedPart {
                     number: *n,
                     etag: e.clone(),
                     size: b.len() as u64,
                 })
                 .collect();
-            let more = page
-                .last()
-                .is_some_and(|l| upload.parts.range(l.number + 1..).next().is_some());
+            let more = after.len() > 2;
+            let page: Vec<ListedPart> = after.into_iter().take(2).collect();
             Ok(PartsPage {
                 next_marker: if more {
                     page.last().map(|l| l.number)
@@ -686,14 +796,15 @@ impl CosApi for FakeCos {
     fn list_uploads<'a>(
         &'a self,
         prefix: &'a str,
-        marker: Option<(String, String)>,
-    ) -> BoxFuture<'a, Result<UploadsPage, ApiError>> {
+        marker: Option<UploadMarker>,
+    ) -> BoxFuture<'a, Result<UploadsPage, CallError>> {
         Box::pin(async move {
+            const CALL: CallKind = CallKind::ListUploads;
             let mut s = self.lock();
-            s.log(CallKind::ListUploads, None, None, None);
-            let (before, _, _, _, _) = plan(s.draw(CallKind::ListUploads, None));
+            s.log(CALL, None, None, None);
+            let (before, _, _, _, _) = plan(s.draw(CALL, None));
             if let Some(k) = before {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, false));
             }
             let mut all: Vec<ListedUpload> = s
                 .uploads
@@ -707,15 +818,23 @@ impl CosApi for FakeCos {
                 .collect();
             all.sort_by(|a, b| (&a.key, &a.upload_id).cmp(&(&b.key, &b.upload_id)));
             let start = match &marker {
-                Some((k, id)) => all
+                Some(m) => all
                     .iter()
-                    .position(|u| (&u.key, &u.upload_id) > (k, id))
+                    .position(|u| {
+                        (u.key.as_str(), u.upload_id.as_str())
+                            > (m.key.as_str(), m.upload_id.as_deref().unwrap_or(""))
+                    })
                     .unwrap_or(all.len()),
                 None => 0,
             };
             let page: Vec<ListedUpload> = all[start..].iter().take(3).cloned().collect();
             let next = (start + page.len() < all.len())
-                .then(|| page.last().map(|u| (u.key.clone(), u.upload_id.clone())))
+                .then(|| {
+                    page.last().map(|u| UploadMarker {
+                        key: u.key.clone(),
+                        upload_id: Some(u.upload_id.as_str().to_owned()),
+                    })
+                })
                 .flatten();
             Ok(UploadsPage {
                 uploads: page,
@@ -724,41 +843,53 @@ impl CosApi for FakeCos {
         })
     }
 
-    fn head_object<'a>(
-        &'a self,
-        key: &'a ObjectKey,
-    ) -> BoxFuture<'a, Result<ObjectHead, ApiError>> {
+    fn head_object<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<Ack, CallError>> {
         Box::pin(async move {
+            const CALL: CallKind = CallKind::HeadObject;
             let key = self.check_key(key);
             let mut s = self.lock();
-            s.log(CallKind::HeadObject, None, None, None);
-            let (before, _, _, _, _) = plan(s.draw(CallKind::HeadObject, None));
+            s.log(CALL, None, None, None);
+            let (before, _, _, _, _) = plan(s.draw(CALL, None));
             if let Some(k) = before {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, false));
             }
             let omit = s.omit_crc;
             match s.objects.get(&key) {
-                Some((data, etag)) => Ok(ObjectHead {
-                    size: data.len() as u64,
+                Some((data, etag)) => Ok(Ack {
+                    size: Some(data.len() as u64),
                     etag: etag.clone(),
                     crc64: (!omit).then(|| crc(data)),
                 }),
-                None => Err(fault_error(FaultKind::NotFound)),
+                None => Err(fault_error(CALL, Fault::NotFound, false)),
             }
         })
     }
 
-    fn delete_object<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), ApiError>> {
+    fn delete_object<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), CallError>> {
         Box::pin(async move {
+            const CALL: CallKind = CallKind::DeleteObject;
             let key = self.check_key(key);
             let mut s = self.lock();
-            s.log(CallKind::DeleteObject, None, None, None);
-            let (before, _, _, _, _) = plan(s.draw(CallKind::DeleteObject, None));
+            s.log(CALL, None, None, None);
+            let (before, _, _, _, _) = plan(s.draw(CALL, None));
             if let Some(k) = before {
-                return Err(fault_error(k));
+                return Err(fault_error(CALL, k, false));
             }
             s.objects.remove(&key);
             Ok(())
         })
+    }
+
+    fn resend_permit(&self, _resend: u32) -> Option<Duration> {
+        let mut s = self.lock();
+        s.resends_asked += 1;
+        match &mut s.resend_budget {
+            None => Some(Duration::ZERO),
+            Some(0) => None,
+            Some(left) => {
+                *left -= 1;
+                Some(Duration::ZERO)
+            }
+        }
     }
 }

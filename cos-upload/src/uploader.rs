@@ -168,30 +168,18 @@ impl UploaderBuilder {
         self.checkpoint_store(DirStore::new(dir))
     }
 
-    /// Attempts per part on top of the client's own retries (default 4).
-    pub fn part_attempts(mut self, attempts: u32) -> Self {
-        self.machine.part_attempts = attempts.max(1);
+    /// Sends at most of one part or PUT whose bytes COS received corrupted (default 4).
+    /// Every other failure is retried by the client alone (its `RetryPolicy`); each of these
+    /// resends also needs the client's permission, so one retry budget bounds them all.
+    pub fn resend_attempts(mut self, sends: u32) -> Self {
+        self.machine.resend_attempts = sends.max(1);
         self
     }
 
-    /// Attempts for PUT, Initiate and Complete (default 4).
-    pub fn call_attempts(mut self, attempts: u32) -> Self {
-        self.machine.call_attempts = attempts.max(1);
-        self
-    }
-
-    /// Abort attempts on cancel or failure (default 3) and each one's deadline (default 10 s).
-    pub fn abort(mut self, attempts: u32, deadline: Duration) -> Self {
-        self.machine.abort_attempts = attempts.max(1);
+    /// How long a cancel's or a failure's Abort may take (default 10 s; the client retries it
+    /// within that time).
+    pub fn abort_deadline(mut self, deadline: Duration) -> Self {
         self.abort_timeout = deadline;
-        self
-    }
-
-    /// The first retry delay and the longest (default 200 ms and 10 s; jittered).
-    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.machine.backoff_base = base;
-        self.machine.backoff_max = max.max(base);
-        self.machine.abort_backoff = base;
         self
     }
 

@@ -91,7 +91,6 @@ async fn a_big_upload_survives_5xx_and_dropped_connections() {
     let uploader = Uploader::builder(client.clone())
         .part_policy(PartPolicy::new().target_part_size(4 * MIB))
         .parts_in_flight(4)
-        .backoff(Duration::from_millis(10), Duration::from_millis(200))
         .build();
     let summary = uploader
         .upload_file(&path, ObjectKey::new("big/object.bin").unwrap())
@@ -286,6 +285,98 @@ async fn the_example_fails_clearly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("SignatureDoesNotMatch"), "{stderr}");
     emu.shutdown().await;
+}
+
+/// A server on 127.0.0.1 that answers every request with 500 InternalError, counting them.
+async fn always_500() -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 65536];
+                loop {
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    while buf.len() < end + 4 + len {
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    buf.drain(..end + 4 + len);
+                    seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let body = "<?xml version='1.0' encoding='utf-8' ?><Error><Code>InternalError</Code>\
+                        <Message>We encountered an internal error. Please try again.</Message>\
+                        <RequestId>NjQ1</RequestId></Error>";
+                    let response = format!(
+                        "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/xml\r\n\
+                         x-cos-request-id: NjQ1\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(response.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, count)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_gives_up_after_the_clients_four_puts_with_one_line() {
+    let (addr, requests) = always_500().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("small.bin");
+    write_random(&file, 1000, 3);
+    let out = tokio::process::Command::new(example_binary())
+        .env("COS_SECRET_ID", ID)
+        .env("COS_SECRET_KEY", SECRET)
+        .env_remove("COS_SECURITY_TOKEN")
+        .env_remove("RUST_LOG")
+        .args(["--endpoint", &format!("http://{addr}"), "--bucket", BUCKET])
+        .args(["--region", "ap-guangzhou"])
+        .arg(&file)
+        .arg("videos/a.mp4")
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "error: upload of {} failed: PUT http://{addr}/{BUCKET}/videos/a.mp4: 500 \
+             InternalError: We encountered an internal error. Please try again. (request id \
+             NjQ1), 4 attempts",
+            file.display()
+        )
+    );
+    assert_eq!(
+        requests.load(std::sync::atomic::Ordering::SeqCst),
+        4,
+        "the client's four attempts, and no layer above sends more"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

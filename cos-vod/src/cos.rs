@@ -4,6 +4,10 @@
 //! request ([`UploadRequest::api`]). So the files uploading at once share that uploader's
 //! part limit and byte budget (not files × parts in flight) and its checkpoint store, and
 //! re-adding the same file after a restart resumes it.
+//!
+//! The floors below do the work: the client refreshes keys and reports refused ones as a typed
+//! error, which cos-upload turns into "keep the upload for a resume" (the engine then reports
+//! [`EngineOutcome::CredentialsExpired`]); cos-upload finds and discards a file's checkpoint.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,10 +19,9 @@ use cos_transport::{
     BoxError, Client, DynTransport, HyperTransport, RetryPolicy, StaticCredentials,
     TemporaryCredentials,
 };
-use cos_upload::checkpoint::{SourceFingerprint, checkpoint_id};
 use cos_upload::{
-    Checkpoint, CheckpointStore, DirStore, FaultKind, PartPolicy, Source, UploadError,
-    UploadOptions, UploadRequest, Uploader,
+    Checkpoint, CheckpointStore, DirStore, PartPolicy, Source, UploadError, UploadOptions,
+    UploadRequest, Uploader,
 };
 use futures_util::future::BoxFuture;
 
@@ -172,7 +175,8 @@ impl CosEngineBuilder {
             builder = builder.byte_budget(bytes);
         }
         if self.retry_count == Some(0) {
-            builder = builder.part_attempts(1).call_attempts(1);
+            // no resend of corrupted bytes either: one send per request, as asked
+            builder = builder.resend_attempts(1);
         }
         if let Some(store) = &self.store {
             builder = builder.checkpoint_store(SharedStore(store.clone()));
@@ -285,84 +289,29 @@ fn to_transport_key(key: &TemporaryKey, now: SystemTime) -> cos_transport::Tempo
 #[error("{0}")]
 struct RefreshError(String);
 
-/// Raised by the credential callback when the file's keys expired and cannot be renewed;
-/// the upload is then paused (checkpoint kept) rather than failed and aborted.
-#[derive(Default)]
-struct ExpirySignal {
-    expired: AtomicBool,
-    notify: tokio::sync::Notify,
-}
-
-impl ExpirySignal {
-    fn raise(&self) {
-        self.expired.store(true, Ordering::SeqCst);
-        self.notify.notify_waiters();
-        self.notify.notify_one();
-    }
-
-    fn is_raised(&self) -> bool {
-        self.expired.load(Ordering::SeqCst)
-    }
-
-    async fn raised(&self) {
-        while !self.is_raised() {
-            self.notify.notified().await;
-        }
-    }
-}
-
-/// What the credential callback last handed out.
-struct Handed {
-    key: TemporaryKey,
-    start: u64,
-    expires: u64,
-}
-
-/// The keys the callback hands to the client: the job's keys first; later, renewed ones from
-/// the provider. When the keys are expired and cannot be renewed, or the client asks again
-/// while the keys it holds are still fresh by its own rule (COS refused them), it raises
-/// the expiry signal and never answers: the engine pauses the upload, which drops the waiting
-/// requests.
+/// The keys the client's credential callback hands out: the job's keys first, then fresh ones
+/// from the list's provider each time the client asks (ahead of expiry, or once after COS
+/// refused them). A provider that fails or hands out expired keys fails the callback: the
+/// client reports it as a credential failure and the upload is kept for a resume.
 async fn next_keys(
-    state: Arc<std::sync::Mutex<Option<Handed>>>,
+    asked: Arc<AtomicBool>,
     initial: TemporaryKey,
-    refresh: Option<crate::engine::Refresher>,
-    signal: Arc<ExpirySignal>,
+    refresh: crate::engine::Refresher,
 ) -> Result<cos_transport::TemporaryKey, BoxError> {
     let now = SystemTime::now();
-    let previous = state
-        .lock()
-        .map_err(|_| Box::new(RefreshError("poisoned".into())) as BoxError)?
-        .take();
-    let rejected = previous.as_ref().is_some_and(|h| {
-        // The client refreshes when less than min(5 min, lifetime / 2) is left.
-        let margin = 300.min(h.expires.saturating_sub(h.start) / 2);
-        unix(now) + margin + 1 < h.expires
-    });
-    let candidate = match (&previous, &refresh) {
-        (None, _) => Some(initial),
-        (Some(_), Some(refresh)) => refresh().await.ok(),
-        (Some(h), None) if !rejected => Some(h.key.clone()),
-        (Some(_), None) => None,
+    let key = if asked.swap(true, Ordering::SeqCst) {
+        refresh()
+            .await
+            .map_err(|f| Box::new(RefreshError(f.message)) as BoxError)?
+    } else {
+        initial
     };
-    let usable = candidate.filter(|k| !k.is_expired(now, Duration::from_secs(1)));
-    let usable = match (usable, rejected && refresh.is_none()) {
-        (Some(k), false) => k,
-        _ => {
-            signal.raise();
-            std::future::pending::<()>().await;
-            return Err(Box::new(RefreshError("credentials expired".into())));
-        }
-    };
-    let handed = to_transport_key(&usable, now);
-    if let Ok(mut guard) = state.lock() {
-        *guard = Some(Handed {
-            key: usable,
-            start: handed.start_time,
-            expires: handed.expired_time,
-        });
+    if key.is_expired(now, Duration::from_secs(1)) {
+        return Err(Box::new(RefreshError(
+            "the provider handed out expired keys".into(),
+        )));
     }
-    Ok(handed)
+    Ok(to_transport_key(&key, now))
 }
 
 /// Builds the client for one file: its target and its credentials.
@@ -370,7 +319,6 @@ fn client_for(
     inner: &Inner,
     target: &UploadTarget,
     credentials: &JobCredentials,
-    signal: Arc<ExpirySignal>,
 ) -> Result<Client, FailureInfo> {
     let bucket = BucketName::new(&target.bucket).map_err(|e| target_failure(e.to_string()))?;
     let region = Region::new(&target.region).map_err(|e| target_failure(e.to_string()))?;
@@ -380,28 +328,25 @@ fn client_for(
         .transport_arc(inner.transport.clone())
         .retry(inner.retry.clone());
     let initial = credentials.initial.clone();
-    let builder = if credentials.refresh.is_none()
-        && initial.security_token().is_none()
-        && initial.expiration().is_none()
-    {
-        builder.credentials(StaticCredentials::from_keys(
-            initial.secret_id().to_owned(),
-            initial.secret_key().to_owned(),
-        ))
-    } else {
-        let refresh = credentials.refresh.clone();
-        let state = Arc::new(std::sync::Mutex::new(None));
-        let provider = TemporaryCredentials::builder(move || {
-            next_keys(
-                state.clone(),
-                initial.clone(),
-                refresh.clone(),
-                signal.clone(),
-            )
-        })
-        .use_start_time_as_clock_anchor(false)
-        .build();
-        builder.credentials(provider)
+    let builder = match credentials.refresh.clone() {
+        // Pushed keys: nothing to refresh them from. COS refusing them is final for this run
+        // (the client says so at once); the app pushes new ones and the file resumes.
+        None => {
+            let keys = StaticCredentials::from_keys(initial.secret_id(), initial.secret_key());
+            builder.credentials(match initial.security_token() {
+                Some(token) => keys.with_security_token(token),
+                None => keys,
+            })
+        }
+        Some(refresh) => {
+            let asked = Arc::new(AtomicBool::new(false));
+            let provider = TemporaryCredentials::builder(move || {
+                next_keys(asked.clone(), initial.clone(), refresh.clone())
+            })
+            .use_start_time_as_clock_anchor(false)
+            .build();
+            builder.credentials(provider)
+        }
     };
     builder
         .build()
@@ -412,26 +357,39 @@ fn client_for(
 /// temporary keys (as the familiar SDK treats `InvalidAccessKeyId` only while an STS token
 /// is in use); refused permanent keys fail the file with COS's code.
 fn outcome_of(error: UploadError, temporary_keys: bool) -> EngineOutcome {
+    if error.needs_new_credentials() && temporary_keys {
+        return EngineOutcome::CredentialsExpired;
+    }
     match &error {
         UploadError::Paused { .. } | UploadError::Cancelled { .. } => EngineOutcome::Stopped,
-        UploadError::Call { error: api, .. }
-            if api.kind() == FaultKind::CredentialExpired && temporary_keys =>
+        UploadError::Call { .. }
+        | UploadError::Resumable { .. }
+        | UploadError::AbortFailed { .. }
+            if error.call_error().is_some() =>
         {
-            EngineOutcome::CredentialsExpired
+            let Some(call) = error.call_error() else {
+                return EngineOutcome::Stopped;
+            };
+            let answered = call.status().is_some();
+            EngineOutcome::Failed(FailureInfo {
+                kind: if answered {
+                    FailureKind::Cos
+                } else {
+                    FailureKind::Transport
+                },
+                code: call.code().map(str::to_owned).unwrap_or_else(|| {
+                    if answered {
+                        "CosError"
+                    } else {
+                        "TransportError"
+                    }
+                    .into()
+                }),
+                message: error.to_string(),
+                request_id: call.request_id().map(str::to_owned),
+                status: call.status(),
+            })
         }
-        UploadError::Call { error: api, .. } => EngineOutcome::Failed(FailureInfo {
-            kind: match api.kind() {
-                FaultKind::Connection { .. } | FaultKind::Timeout => FailureKind::Transport,
-                _ => FailureKind::Cos,
-            },
-            code: api
-                .code()
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("{:?}", api.kind())),
-            message: error.to_string(),
-            request_id: api.request_id().map(str::to_owned),
-            status: api.status(),
-        }),
         UploadError::Source(_) => EngineOutcome::Failed(FailureInfo::new(
             FailureKind::Source,
             "SourceError",
@@ -459,28 +417,10 @@ fn source_of(source: &FileSource) -> Source {
     }
 }
 
-/// cos-upload's identity of a source (part of its checkpoint id).
-fn identity_of(source: &FileSource) -> String {
-    match source {
-        FileSource::Path(p) => SourceFingerprint::File {
-            path: p.to_string_lossy().into_owned(),
-            size: 0,
-            modified_secs: 0,
-            modified_nanos: 0,
-        }
-        .identity(),
-        FileSource::Bytes { data, .. } => SourceFingerprint::Bytes {
-            len: data.len() as u64,
-            crc64: cos_model::crc64::crc64(data),
-        }
-        .identity(),
-    }
-}
-
 async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> EngineOutcome {
-    let signal = Arc::new(ExpirySignal::default());
-    let temporary_keys = job.credentials.initial.security_token().is_some();
-    let client = match client_for(&inner, &job.target, &job.credentials, signal.clone()) {
+    let temporary_keys =
+        job.credentials.initial.security_token().is_some() || job.credentials.refresh.is_some();
+    let client = match client_for(&inner, &job.target, &job.credentials) {
         Ok(c) => c,
         Err(info) => return EngineOutcome::Failed(info),
     };
@@ -501,7 +441,6 @@ async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> E
     let halted = loop {
         tokio::select! {
             mode = control.halted() => break Some(mode),
-            () = signal.raised() => break Some(HaltMode::Pause),
             changed = progress.changed() => {
                 if changed.is_err() {
                     break None;
@@ -515,16 +454,12 @@ async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> E
         Some(HaltMode::Pause | HaltMode::Cancel) => handle.pause(),
         None => {}
     }
-    let result = handle.join().await;
-    if signal.is_raised() && control.halt_requested().is_none() && result.is_err() {
-        return EngineOutcome::CredentialsExpired;
-    }
-    match result {
+    match handle.join().await {
         Ok(summary) => EngineOutcome::Completed(UploadResult {
             bucket: job.target.bucket,
             region: job.target.region,
             key: summary.key,
-            etag: summary.etag,
+            etag: summary.etag.to_string(),
             crc64: Some(summary.crc64),
             bytes: summary.bytes,
         }),
@@ -533,39 +468,34 @@ async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> E
 }
 
 async fn discard(inner: Arc<Inner>, job: DiscardJob) -> Result<(), FailureInfo> {
-    let (Some(store), Some(target)) = (&inner.store, &job.target) else {
+    let (Some(target), Some(credentials)) = (&job.target, job.credentials) else {
+        // Without credentials nothing on COS can be aborted; cos-upload keeps the checkpoint
+        // so a later discard with credentials still finds the upload.
         return Ok(());
     };
-    let id = checkpoint_id(&target.bucket, &target.key, &identity_of(&job.source));
-    let store_err = |e: cos_upload::checkpoint::CheckpointError| {
-        FailureInfo::new(FailureKind::Other, "CheckpointStore", e.to_string())
+    let jc = JobCredentials {
+        initial: credentials,
+        refresh: None,
     };
-    let Some(checkpoint) = store.load(&id).await.map_err(store_err)? else {
-        return Ok(());
-    };
-    if let Some(credentials) = job.credentials {
-        let jc = JobCredentials {
-            initial: credentials,
-            refresh: None,
-        };
-        let client = client_for(&inner, target, &jc, Arc::new(ExpirySignal::default()))?;
-        let key = ObjectKey::new(&checkpoint.key).map_err(|e| target_failure(e.to_string()))?;
-        let api: &dyn cos_upload::CosApi = &client;
-        match api.abort(&key, &checkpoint.upload_id).await {
-            Ok(()) => {}
-            Err(e) if e.kind() == FaultKind::NoSuchUpload => {}
-            Err(e) => {
-                return Err(FailureInfo {
-                    kind: FailureKind::Cos,
-                    code: e.code().unwrap_or("AbortFailed").to_owned(),
-                    message: e.message().to_owned(),
-                    request_id: e.request_id().map(str::to_owned),
-                    status: e.status(),
-                });
-            }
-        }
+    let client = client_for(&inner, target, &jc)?;
+    let key = ObjectKey::new(&target.key).map_err(|e| target_failure(e.to_string()))?;
+    match inner
+        .uploader
+        .discard(&client, &key, &source_of(&job.source))
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(error) => Err(match error.call_error() {
+            Some(call) => FailureInfo {
+                kind: FailureKind::Cos,
+                code: call.code().unwrap_or("AbortFailed").to_owned(),
+                message: error.to_string(),
+                request_id: call.request_id().map(str::to_owned),
+                status: call.status(),
+            },
+            None => FailureInfo::new(FailureKind::Other, "CheckpointStore", error.to_string()),
+        }),
     }
-    store.remove(&id).await.map_err(store_err)
 }
 
 impl CosEngine {
@@ -650,11 +580,5 @@ mod tests {
             default.inner.retry.max_attempts(),
             RetryPolicy::default().max_attempts()
         );
-    }
-
-    #[test]
-    fn identities_match_cos_upload() {
-        assert_eq!(identity_of(&FileSource::path("/a/b")), "file:/a/b");
-        assert!(identity_of(&FileSource::bytes("n", vec![1u8, 2])).starts_with("bytes:2:"));
     }
 }

@@ -5,6 +5,7 @@
 mod dir;
 mod memory;
 
+use cos_model::{ETag, PartNumber, UploadId};
 use futures_util::future::BoxFuture;
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
@@ -47,10 +48,20 @@ impl SourceFingerprint {
     /// a changed file keeps its identity but not its fingerprint.
     pub fn identity(&self) -> String {
         match self {
-            SourceFingerprint::File { path, .. } => format!("file:{path}"),
-            SourceFingerprint::Bytes { len, crc64 } => format!("bytes:{len}:{crc64}"),
+            SourceFingerprint::File { path, .. } => file_identity(path),
+            SourceFingerprint::Bytes { len, crc64 } => bytes_identity(*len, *crc64),
         }
     }
+}
+
+/// The identity of the file at `canonical_path` (whatever its size and time).
+pub(crate) fn file_identity(canonical_path: &str) -> String {
+    format!("file:{canonical_path}")
+}
+
+/// The identity of `len` bytes with CRC64 `crc64`.
+pub(crate) fn bytes_identity(len: u64, crc64: u64) -> String {
+    format!("bytes:{len}:{crc64}")
 }
 
 /// One finished part as recorded in a checkpoint.
@@ -67,11 +78,21 @@ pub struct CheckpointPart {
 }
 
 impl CheckpointPart {
+    /// The record of part `number` with `receipt` (the ETag kept quoted, as COS sends it).
+    pub fn new(number: PartNumber, receipt: &PartReceipt) -> Self {
+        Self {
+            number: number.get(),
+            etag: receipt.etag.quoted(),
+            size: receipt.size,
+            crc64: receipt.crc64,
+        }
+    }
+
     /// The receipt the state machine keeps for this part.
     pub fn receipt(&self) -> PartReceipt {
         PartReceipt {
             size: self.size,
-            etag: self.etag.clone(),
+            etag: ETag::new(&self.etag),
             crc64: self.crc64,
         }
     }
@@ -102,6 +123,14 @@ impl Checkpoint {
     /// The store id of this checkpoint.
     pub fn id(&self) -> String {
         checkpoint_id(&self.bucket, &self.key, &self.source.identity())
+    }
+
+    /// The upload id, validated (a checkpoint file is outside input: it may have been edited).
+    pub fn upload_id(&self) -> Result<UploadId, CheckpointError> {
+        UploadId::new(&self.upload_id).map_err(|e| CheckpointError::Corrupt {
+            id: self.id(),
+            message: e.to_string(),
+        })
     }
 }
 

@@ -15,23 +15,23 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use cos_model::ObjectKey;
+use cos_model::{ETag, ObjectKey, PartNumber, UploadId};
 use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::api::{CosApi, UploadOptions};
+use crate::call_error::{CallError, CallErrorKind};
 use crate::checkpoint::{CheckpointPart, CheckpointStore};
 use crate::error::UploadError;
-use crate::fault::{ApiError, FaultKind};
 use crate::limits::{Limiter, PartPermit};
 use crate::plan::{PartPolicy, PlannedPart, UploadPlan};
 use crate::progress::{Counters, Progress, ProgressTracker};
 use crate::source::{OpenSource, Source};
-use crate::state::{Action, Layout, MachineConfig, ObjectResult, Outcome, UploadMachine};
+use crate::state::{Action, Layout, MachineConfig, Outcome, UploadMachine};
 
 use calls::CallDone;
-use part::{PartDone, PartOutcome};
+use part::{PartDone, PartJob, PartOutcome};
 
 /// A progress callback.
 pub type ProgressCallback = Arc<dyn Fn(&Progress) + Send + Sync>;
@@ -75,8 +75,8 @@ pub struct UploadSummary {
     pub key: String,
     /// The object's length.
     pub bytes: u64,
-    /// The object's ETag (as COS returned it, with quotes).
-    pub etag: String,
+    /// The object's ETag.
+    pub etag: ETag,
     /// The object's CRC64 (CRC-64/XZ, what `x-cos-hash-crc64ecma` holds).
     pub crc64: u64,
     /// Whether COS returned a CRC64 for the object that matched (false only when COS sent none).
@@ -86,7 +86,7 @@ pub struct UploadSummary {
     /// Parts that were already on COS from an earlier run and not sent again.
     pub resumed_parts: u32,
     /// The multipart upload id (none for a single PUT).
-    pub upload_id: Option<String>,
+    pub upload_id: Option<UploadId>,
     /// How long the upload took.
     pub elapsed: Duration,
 }
@@ -115,18 +115,18 @@ pub(crate) fn unix_now() -> u64 {
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     epoch: u32,
-    number: u32,
-    delay: Duration,
+    number: PartNumber,
+    resend: u32,
 }
 
 struct Driver {
     ctx: Arc<Ctx>,
     machine: UploadMachine,
     tasks: JoinSet<PartDone>,
-    task_parts: HashMap<tokio::task::Id, (u32, u32)>,
+    task_parts: HashMap<tokio::task::Id, (u32, PartNumber)>,
     pending: VecDeque<Pending>,
     acquiring: Option<(Pending, BoxFuture<'static, PartPermit>)>,
-    parked: HashMap<u32, PartPermit>,
+    parked: HashMap<PartNumber, PartPermit>,
     call: Option<BoxFuture<'static, CallDone>>,
     keeper: Option<saver::Keeper>,
     checkpoint_created: u64,
@@ -158,6 +158,9 @@ pub(crate) async fn run(job: Job) -> Result<UploadSummary, UploadError> {
     let Some(api) = api else {
         return Err(UploadError::NoApi);
     };
+    if api.bucket().is_none() {
+        return Err(UploadError::NoBucket);
+    }
     let schedule = settings.policy.stream_schedule();
     let source = source.open(schedule).await?;
     let mut settings = settings;
@@ -201,7 +204,7 @@ pub(crate) async fn run(job: Job) -> Result<UploadSummary, UploadError> {
                     None,
                 )
             } else {
-                parked.insert(1, permit);
+                parked.insert(PartNumber::MIN, permit);
                 (
                     UploadMachine::multipart(Layout::Stream(schedule), ctx.settings.machine),
                     None,
@@ -312,48 +315,40 @@ impl Driver {
                 Action::UploadPart {
                     epoch,
                     number,
-                    attempt: _,
-                    delay,
+                    resend,
                 } => {
                     let p = Pending {
                         epoch,
                         number,
-                        delay,
+                        resend,
                     };
                     match self.parked.remove(&number) {
                         Some(permit) => self.spawn_part(p, permit),
                         None => self.pending.push_back(p),
                     }
                 }
-                Action::PutObject { delay, .. } => {
-                    self.call = Some(calls::put(self.ctx.clone(), self.single_len, delay));
+                Action::PutObject { resend } => {
+                    self.call = Some(calls::put(self.ctx.clone(), self.single_len, resend));
                 }
-                Action::Initiate { delay, .. } => {
-                    self.call = Some(calls::initiate(self.ctx.clone(), delay));
+                Action::Initiate { resend } => {
+                    self.call = Some(calls::initiate(self.ctx.clone(), resend));
                 }
                 Action::Complete {
                     upload_id,
                     parts,
-                    delay,
-                    ..
+                    resend,
                 } => {
                     // The last chance to notice a file changed under us: never complete then.
                     if let Err(e) = self.ctx.source.check_unchanged().await {
                         self.machine.fail(UploadError::Source(e));
                         continue;
                     }
-                    self.call = Some(calls::complete(self.ctx.clone(), upload_id, parts, delay));
+                    self.call = Some(calls::complete(self.ctx.clone(), upload_id, parts, resend));
                 }
-                Action::HeadObject { delay, .. } => {
-                    self.call = Some(calls::head(self.ctx.clone(), delay));
-                }
-                Action::DeleteObject { delay, .. } => {
-                    self.call = Some(calls::delete(self.ctx.clone(), delay));
-                }
-                Action::Abort {
-                    upload_id, delay, ..
-                } => {
-                    self.call = Some(calls::abort(self.ctx.clone(), upload_id, delay));
+                Action::HeadObject => self.call = Some(calls::head(self.ctx.clone())),
+                Action::DeleteObject => self.call = Some(calls::delete(self.ctx.clone())),
+                Action::Abort { upload_id } => {
+                    self.call = Some(calls::abort(self.ctx.clone(), upload_id));
                 }
             }
         }
@@ -370,10 +365,10 @@ impl Driver {
         self.parked.clear();
     }
 
-    fn planned(&self, number: u32) -> Option<PlannedPart> {
+    fn planned(&self, number: PartNumber) -> Option<PlannedPart> {
         match self.machine.layout()? {
-            Layout::Fixed(plan) => plan.part(number),
-            Layout::Stream(schedule) => schedule.part(number),
+            Layout::Fixed(plan) => plan.part(number.get()),
+            Layout::Stream(schedule) => schedule.part(number.get()),
         }
     }
 
@@ -402,14 +397,14 @@ impl Driver {
         else {
             return;
         };
-        let task = part::run_part(
-            self.ctx.clone(),
-            upload_id.to_owned(),
-            p.epoch,
+        let job = PartJob {
+            upload_id: upload_id.clone(),
+            epoch: p.epoch,
+            number: p.number,
             planned,
-            p.delay,
-            permit,
-        );
+            resend: p.resend,
+        };
+        let task = part::run_part(self.ctx.clone(), job, permit);
         let handle = self.tasks.spawn(task);
         self.task_parts.insert(handle.id(), (p.epoch, p.number));
     }
@@ -427,8 +422,8 @@ impl Driver {
                     self.machine.on_part_failed(
                         epoch,
                         number,
-                        ApiError::new(
-                            FaultKind::Rejected,
+                        CallError::new(
+                            CallErrorKind::Failed,
                             format!("part {number}'s task panicked"),
                         ),
                     );
@@ -446,23 +441,18 @@ impl Driver {
             PartOutcome::Uploaded(result) => {
                 self.machine.on_part_done(epoch, number, result);
                 if let Some(receipt) = self.machine.part_receipt(epoch, number) {
-                    self.ctx.source.release(number);
+                    self.ctx.source.release(number.get());
                     if let Some(keeper) = &self.keeper {
-                        keeper.part_done(CheckpointPart {
-                            number,
-                            etag: receipt.etag.clone(),
-                            size: receipt.size,
-                            crc64: receipt.crc64,
-                        });
+                        keeper.part_done(CheckpointPart::new(number, receipt));
                     }
-                } else if self.machine.is_retry_pending(epoch, number) {
+                } else if self.machine.is_resend_pending(epoch, number) {
                     self.parked.insert(number, permit);
                 }
             }
             PartOutcome::Failed(error) => {
-                tracing::debug!(part = number, error = %error, "part failed");
+                tracing::debug!(part = number.get(), error = %error, "part failed");
                 self.machine.on_part_failed(epoch, number, error);
-                if self.machine.is_retry_pending(epoch, number) {
+                if self.machine.is_resend_pending(epoch, number) {
                     self.parked.insert(number, permit);
                 }
             }
@@ -474,14 +464,7 @@ impl Driver {
     fn on_call(&mut self, done: CallDone) {
         match done {
             CallDone::Put { crc64, result } => match result {
-                Ok(ack) => self.machine.on_put_done(
-                    crc64,
-                    ObjectResult {
-                        etag: ack.etag,
-                        crc64: ack.crc64,
-                        size: None,
-                    },
-                ),
+                Ok(ack) => self.machine.on_put_done(crc64, ack),
                 Err(e) => self.machine.on_put_failed(e),
             },
             CallDone::PutSource(e) => self.machine.fail(UploadError::Source(e)),
@@ -498,19 +481,11 @@ impl Driver {
                 Err(e) => self.machine.on_initiate_failed(e),
             },
             CallDone::Complete(result) => match result {
-                Ok(ack) => self.machine.on_complete_done(ObjectResult {
-                    etag: ack.etag,
-                    crc64: ack.crc64,
-                    size: None,
-                }),
+                Ok(ack) => self.machine.on_complete_done(ack),
                 Err(e) => self.machine.on_complete_failed(e),
             },
             CallDone::Head(result) => match result {
-                Ok(head) => self.machine.on_head_done(ObjectResult {
-                    etag: head.etag,
-                    crc64: head.crc64,
-                    size: Some(head.size),
-                }),
+                Ok(ack) => self.machine.on_head_done(ack),
                 Err(e) => self.machine.on_head_failed(e),
             },
             CallDone::Delete(result) => match result {

@@ -1,26 +1,30 @@
-//! One part's task: wait out the retry delay, read the part (its permit is already held),
-//! hash it, send it, and hand the permit back with the result.
+//! One part's task: wait for the client's permission when the part is sent again, read the
+//! part (its permit is already held), hash it, send it, and hand the permit back with the
+//! result.
 
 use std::sync::Arc;
-use std::time::Duration;
+
+use cos_model::{PartNumber, UploadId};
 
 use crate::api::{WireCounter, WriteRequest};
+use crate::call_error::{CallError, CallErrorKind};
 use crate::error::SourceError;
-use crate::fault::{ApiError, FaultKind};
 use crate::limits::PartPermit;
 use crate::plan::PlannedPart;
+use crate::reconcile::etag_matches_md5;
 use crate::state::PartResult;
 
 use super::Ctx;
-use super::hash::{digest, jitter};
+use super::calls::resend_pause;
+use super::hash::digest;
 
-/// What became of one part attempt.
+/// What became of one part send.
 #[derive(Debug)]
 pub(crate) enum PartOutcome {
     /// COS answered 200.
     Uploaded(PartResult),
     /// The call failed.
-    Failed(ApiError),
+    Failed(CallError),
     /// A stream part past the stream's end: nothing to send.
     BeyondEnd,
     /// The source could not be read.
@@ -31,33 +35,44 @@ pub(crate) enum PartOutcome {
 #[derive(Debug)]
 pub(crate) struct PartDone {
     pub(crate) epoch: u32,
-    pub(crate) number: u32,
+    pub(crate) number: PartNumber,
     pub(crate) permit: PartPermit,
     pub(crate) outcome: PartOutcome,
 }
 
-/// Runs one attempt of part `planned`.
-pub(crate) async fn run_part(
-    ctx: Arc<Ctx>,
-    upload_id: String,
-    epoch: u32,
-    planned: PlannedPart,
-    delay: Duration,
-    permit: PartPermit,
-) -> PartDone {
-    let outcome = attempt(&ctx, &upload_id, planned, delay).await;
+/// What one part task sends.
+#[derive(Debug, Clone)]
+pub(crate) struct PartJob {
+    pub(crate) upload_id: UploadId,
+    pub(crate) epoch: u32,
+    pub(crate) number: PartNumber,
+    pub(crate) planned: PlannedPart,
+    pub(crate) resend: u32,
+}
+
+/// Runs one send of a part.
+pub(crate) async fn run_part(ctx: Arc<Ctx>, job: PartJob, permit: PartPermit) -> PartDone {
+    let outcome = send(&ctx, &job).await;
     PartDone {
-        epoch,
-        number: planned.number,
+        epoch: job.epoch,
+        number: job.number,
         permit,
         outcome,
     }
 }
 
-async fn attempt(ctx: &Ctx, upload_id: &str, planned: PlannedPart, delay: Duration) -> PartOutcome {
-    if !delay.is_zero() {
-        tokio::time::sleep(jitter(delay)).await;
+async fn send(ctx: &Ctx, job: &PartJob) -> PartOutcome {
+    if let Err(stop) = resend_pause(ctx, job.resend, || {
+        CallError::new(
+            CallErrorKind::Failed,
+            format!("part {} arrived corrupted", job.number),
+        )
+    })
+    .await
+    {
+        return PartOutcome::Failed(stop);
     }
+    let planned = job.planned;
     let data = match ctx.source.read(planned, ctx.limiter.pool()).await {
         Ok(d) => d,
         Err(e) => return PartOutcome::Source(e),
@@ -74,36 +89,36 @@ async fn attempt(ctx: &Ctx, upload_id: &str, planned: PlannedPart, delay: Durati
     }
     let size = data.len() as u64;
     let digests = digest(data.clone(), ctx.settings.content_md5).await;
-    let wire = Arc::new(WireCounter::new(ctx.wire.clone()));
     let request = WriteRequest {
         key: &ctx.key,
         body: data,
         content_md5: digests.content_md5(),
         options: &ctx.options,
-        wire: Some(wire),
+        wire: Some(Arc::new(WireCounter::new(ctx.wire.clone()))),
     };
-    let call = ctx.api.upload_part(upload_id, planned.number, request);
+    let call = ctx.api.upload_part(&job.upload_id, job.number, request);
     let answer = match ctx.settings.part_timeout {
         Some(limit) => match tokio::time::timeout(limit, call).await {
             Ok(r) => r,
-            Err(_) => Err(ApiError::new(
-                FaultKind::Timeout,
-                format!("part {} took longer than {limit:?}", planned.number),
-            )),
+            Err(_) => Err(CallError::new(
+                CallErrorKind::Failed,
+                format!("part {} took longer than {limit:?}", job.number),
+            )
+            .with_maybe_taken_effect()),
         },
         None => call.await,
     };
     match answer {
         Ok(ack) => {
-            if let Some(md5) = digests.md5_hex()
-                && !crate::reconcile::etag_matches_md5(&ack.etag, &md5)
+            if let Some(md5) = digests.md5
+                && !etag_matches_md5(&ack.etag, md5)
             {
                 // COS's part ETag is the MD5 of what it stored: a different one means corruption.
-                return PartOutcome::Failed(ApiError::new(
-                    FaultKind::Integrity,
+                return PartOutcome::Failed(CallError::new(
+                    CallErrorKind::Integrity,
                     format!(
-                        "part {}: ETag {} is not the MD5 {md5} of the bytes sent",
-                        planned.number, ack.etag
+                        "part {}: ETag {} is not the MD5 of the bytes sent",
+                        job.number, ack.etag
                     ),
                 ));
             }

@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
+use cos_model::{PartNumber, UploadId};
+
 use crate::api::{ListedPart, list_all_parts, list_all_uploads};
+use crate::call_error::CallErrorKind;
 use crate::checkpoint::{Checkpoint, CheckpointPart, CheckpointStore, checkpoint_id};
-use crate::fault::FaultKind;
 use crate::plan::PartPlan;
 use crate::reconcile::{candidates_for_key, etag_matches_md5, listing_fits_plan, reconcile};
 use crate::state::{Layout, PartReceipt, UploadMachine};
@@ -24,7 +26,7 @@ pub(crate) struct Prepared {
 pub(crate) fn id_for(ctx: &Ctx) -> Option<String> {
     let fp = ctx.source.fingerprint()?;
     Some(checkpoint_id(
-        ctx.api.bucket(),
+        ctx.api.bucket()?.as_str(),
         ctx.key.as_str(),
         &fp.identity(),
     ))
@@ -41,19 +43,14 @@ pub(crate) fn document(
     };
     Some(Checkpoint {
         version: crate::checkpoint::CHECKPOINT_VERSION,
-        bucket: ctx.api.bucket().to_owned(),
+        bucket: ctx.api.bucket()?.as_str().to_owned(),
         key: ctx.key.as_str().to_owned(),
-        upload_id: machine.upload_id()?.to_owned(),
+        upload_id: machine.upload_id()?.as_str().to_owned(),
         plan,
         source: ctx.source.fingerprint()?,
         parts: machine
             .done_parts()
-            .map(|(number, r)| CheckpointPart {
-                number,
-                etag: r.etag.clone(),
-                size: r.size,
-                crc64: r.crc64,
-            })
+            .map(|(number, r)| CheckpointPart::new(number, r))
             .collect(),
         created_unix,
     })
@@ -64,16 +61,15 @@ async fn verify_by_md5(
     ctx: &Ctx,
     plan: &PartPlan,
     listed: &ListedPart,
-) -> Option<(u32, PartReceipt)> {
-    let planned = plan.part(listed.number)?;
+) -> Option<(PartNumber, PartReceipt)> {
+    let planned = plan.part(listed.number.get())?;
     if planned.len != listed.size {
         return None;
     }
     let _permit = ctx.limiter.acquire(planned.len).await;
     let data = ctx.source.read(planned, ctx.limiter.pool()).await.ok()?;
     let d = digest(data, true).await;
-    let md5 = d.md5_hex()?;
-    etag_matches_md5(&listed.etag, &md5).then(|| {
+    etag_matches_md5(&listed.etag, d.md5?).then(|| {
         (
             listed.number,
             PartReceipt {
@@ -85,9 +81,9 @@ async fn verify_by_md5(
     })
 }
 
-async fn abort_quietly(ctx: &Ctx, upload_id: &str) {
+async fn abort_quietly(ctx: &Ctx, upload_id: &UploadId) {
     if let Err(e) = ctx.api.abort(&ctx.key, upload_id).await {
-        tracing::warn!(upload_id, error = %e, "could not abort a stale multipart upload");
+        tracing::warn!(%upload_id, error = %e, "could not abort a stale multipart upload");
     }
 }
 
@@ -106,26 +102,35 @@ async fn from_checkpoint(
             return None;
         }
     };
-    let same_target = cp.bucket == ctx.api.bucket() && cp.key == ctx.key.as_str();
+    let upload_id = match cp.upload_id() {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::warn!(checkpoint = id, error = %e, "ignoring a checkpoint with a bad upload id");
+            let _ = store.remove(id).await;
+            return None;
+        }
+    };
+    let same_target =
+        ctx.api.bucket().is_some_and(|b| cp.bucket == b.as_str()) && cp.key == ctx.key.as_str();
     if !same_target || cp.source != fingerprint || Some(cp.plan.total()) != ctx.source.len() {
         tracing::info!(
             upload_id = %cp.upload_id,
             "the source changed since the checkpoint: aborting the old upload, starting afresh"
         );
-        abort_quietly(ctx, &cp.upload_id).await;
+        abort_quietly(ctx, &upload_id).await;
         let _ = store.remove(id).await;
         return None;
     }
-    let listed = match list_all_parts(ctx.api.as_ref(), &ctx.key, &cp.upload_id).await {
+    let listed = match list_all_parts(ctx.api.as_ref(), &ctx.key, &upload_id).await {
         Ok(l) => l,
-        Err(e) if e.kind() == FaultKind::NoSuchUpload => {
+        Err(e) if e.kind() == CallErrorKind::NoSuchUpload => {
             tracing::info!(upload_id = %cp.upload_id, "the checkpointed upload no longer exists: starting afresh");
             let _ = store.remove(id).await;
             return None;
         }
         Err(e) => {
             tracing::warn!(upload_id = %cp.upload_id, error = %e, "List Parts failed: starting afresh");
-            abort_quietly(ctx, &cp.upload_id).await;
+            abort_quietly(ctx, &upload_id).await;
             let _ = store.remove(id).await;
             return None;
         }
@@ -147,7 +152,7 @@ async fn from_checkpoint(
     );
     let machine = UploadMachine::resume(
         Layout::Fixed(cp.plan),
-        cp.upload_id.clone(),
+        upload_id,
         trusted,
         ctx.settings.machine,
     );

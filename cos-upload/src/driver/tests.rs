@@ -1,6 +1,7 @@
 //! Driver tests against `FakeCos`: whole uploads with faults, pause/resume, cancel, streams,
 //! integrity failures, changed files, the queue and orphan clean-up, plus a property over
-//! random fault rates.
+//! random fault rates. The fake answers as the client does after its own retries, so these
+//! tests also pin that the upload never sends a failed call again on its own account.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -11,11 +12,10 @@ use cos_model::ObjectKey;
 use proptest::prelude::*;
 
 use crate::error::{CallKind, SourceError, UploadError};
-use crate::fault::FaultKind;
 use crate::plan::{MIB, PartPolicy};
 use crate::progress::Progress;
 use crate::source::Source;
-use crate::testing::{FakeCos, FaultRates, Injected};
+use crate::testing::{FakeCos, Fault, FaultRates, Injected};
 use crate::{DirStore, MemoryStore, UploadQueue, UploadRequest, Uploader, UploaderBuilder};
 
 const BUCKET: &str = "examplebucket-1250000000";
@@ -41,7 +41,6 @@ fn builder(fake: &FakeCos) -> UploaderBuilder {
                 .target_part_size(MIB)
                 .single_put_threshold(MIB),
         )
-        .backoff(Duration::from_millis(1), Duration::from_millis(4))
         .progress_interval(Duration::ZERO)
 }
 
@@ -90,7 +89,7 @@ async fn multipart_bytes_land_exactly_within_the_part_limit() {
     assert_eq!(summary.bytes, src.len() as u64);
     assert_eq!(summary.crc64, cos_model::crc64::crc64(&src));
     assert!(summary.crc64_verified);
-    assert!(summary.etag.ends_with("-6\""), "{}", summary.etag);
+    assert_eq!(summary.etag.part_count(), Some(6), "{}", summary.etag);
     assert!(fake.max_parts_in_flight() <= 3);
     assert_eq!(fake.calls(CallKind::UploadPart), 6);
     assert!(fake.upload_ids().is_empty());
@@ -127,33 +126,20 @@ async fn a_small_file_is_one_put_with_content_md5() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn faults_are_retried_and_the_bytes_still_land() {
+async fn what_one_request_cannot_mend_is_mended_and_the_bytes_land() {
     let fake = FakeCos::new(BUCKET);
-    fake.inject(
-        CallKind::Initiate,
-        None,
-        Injected::Before(FaultKind::Server),
-    );
+    // a part stored corrupted (its CRC64 differs), a body COS received corrupted (BadDigest),
+    // and a Complete applied whose answer was lost (the client's retry found no upload)
     fake.inject(CallKind::UploadPart, Some(2), Injected::Corrupt);
     fake.inject(
         CallKind::UploadPart,
         Some(3),
-        Injected::After(FaultKind::Connection { maybe_sent: true }),
-    );
-    fake.inject(
-        CallKind::UploadPart,
-        Some(1),
-        Injected::Before(FaultKind::CredentialExpired),
-    );
-    fake.inject(
-        CallKind::UploadPart,
-        Some(1),
-        Injected::Before(FaultKind::ClockSkew),
+        Injected::Before(Fault::BadDigest),
     );
     fake.inject(
         CallKind::Complete,
         None,
-        Injected::After(FaultKind::Timeout),
+        Injected::After(Fault::NoSuchUpload),
     );
     let up = builder(&fake).content_md5(true).build();
     let src = data(3 * MIB as usize + 1, 3);
@@ -166,9 +152,73 @@ async fn faults_are_retried_and_the_bytes_still_land() {
         .unwrap();
     assert_eq!(fake.object("faulty").unwrap(), Bytes::from(src));
     assert_eq!(summary.parts, 4);
-    // The ambiguous Complete was settled with a HEAD.
-    assert_eq!(fake.calls(CallKind::Complete), 2);
+    assert_eq!(
+        fake.calls(CallKind::UploadPart),
+        6,
+        "parts 2 and 3 were resent once"
+    );
+    assert_eq!(
+        fake.resends_asked(),
+        2,
+        "each resend asked the client's policy"
+    );
+    // The ambiguous Complete was settled with a HEAD, not sent again.
+    assert_eq!(fake.calls(CallKind::Complete), 1);
     assert_eq!(fake.calls(CallKind::HeadObject), 1);
+}
+
+#[tokio::test]
+async fn a_call_that_failed_in_the_client_is_sent_once_by_the_upload() {
+    // 500 (the client's 4 attempts used up), a reset, a timeout, SlowDown, clock skew: none is
+    // sent again by the upload, whichever call it hits.
+    for (call, fault) in [
+        (CallKind::UploadPart, Fault::Server),
+        (CallKind::UploadPart, Fault::Reset),
+        (CallKind::Initiate, Fault::Timeout),
+        (CallKind::Complete, Fault::SlowDown),
+        (CallKind::UploadPart, Fault::ClockSkew),
+    ] {
+        let fake = FakeCos::new(BUCKET);
+        fake.inject(call, None, Injected::Before(fault));
+        let up = builder(&fake).parts_in_flight(1).build();
+        let err = up
+            .upload(UploadRequest::new(
+                key("once"),
+                Source::bytes(data(2 * MIB as usize, 3)),
+            ))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, UploadError::Call { call: c, .. } if *c == call),
+            "{fault:?}: {err}"
+        );
+        let sends = fake.log().iter().filter(|c| c.kind == call).count();
+        assert_eq!(sends, 1, "{fault:?} on {call:?}: {:?}", fake.log());
+        assert!(fake.upload_ids().is_empty(), "aborted after {fault:?}");
+        assert!(fake.object("once").is_none());
+    }
+}
+
+#[tokio::test]
+async fn an_exhausted_retry_budget_stops_every_resend() {
+    let fake = FakeCos::new(BUCKET);
+    fake.set_resend_budget(Some(0));
+    fake.inject(CallKind::UploadPart, Some(1), Injected::Corrupt);
+    let up = builder(&fake).parts_in_flight(1).build();
+    let err = up
+        .upload(UploadRequest::new(
+            key("budget"),
+            Source::bytes(data(2 * MIB as usize, 3)),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        err.call_error().is_some_and(|e| e.budget_exhausted()),
+        "{err}"
+    );
+    assert_eq!(fake.calls(CallKind::UploadPart), 1, "{:?}", fake.log());
+    assert_eq!(fake.resends_asked(), 1);
+    assert!(fake.upload_ids().is_empty());
 }
 
 #[tokio::test]
@@ -196,7 +246,7 @@ async fn a_part_corrupted_every_time_fails_typed_and_aborts() {
     for _ in 0..3 {
         fake.inject(CallKind::UploadPart, Some(2), Injected::Corrupt);
     }
-    let up = builder(&fake).part_attempts(3).parts_in_flight(1).build();
+    let up = builder(&fake).resend_attempts(3).parts_in_flight(1).build();
     let err = up
         .upload(UploadRequest::new(
             key("bad"),
@@ -205,7 +255,7 @@ async fn a_part_corrupted_every_time_fails_typed_and_aborts() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, UploadError::PartCrcMismatch { number: 2, .. }),
+        matches!(err, UploadError::PartCrcMismatch { number, .. } if number.get() == 2),
         "{err}"
     );
     assert!(fake.object("bad").is_none());
@@ -276,10 +326,10 @@ async fn cancel_aborts_and_sends_nothing_else_afterwards() {
 async fn a_failing_abort_names_the_upload_id() {
     let fake = FakeCos::new(BUCKET);
     fake.set_part_delay(Duration::from_millis(50));
-    for _ in 0..3 {
-        fake.inject(CallKind::Abort, None, Injected::Before(FaultKind::Timeout));
-    }
-    let up = builder(&fake).abort(3, Duration::from_secs(1)).build();
+    fake.inject(CallKind::Abort, None, Injected::Before(Fault::Timeout));
+    let up = builder(&fake)
+        .abort_deadline(Duration::from_secs(1))
+        .build();
     let handle = up.upload(UploadRequest::new(
         key("stuck"),
         Source::bytes(data(4 * MIB as usize, 8)),
@@ -295,9 +345,13 @@ async fn a_failing_abort_names_the_upload_id() {
         matches!(&err, UploadError::AbortFailed { upload_id, .. } if *upload_id == id),
         "{err}"
     );
-    assert!(err.to_string().contains(&id));
+    assert!(err.to_string().contains(id.as_str()));
     assert!(err.is_cancelled());
-    assert_eq!(fake.calls(CallKind::Abort), 3);
+    assert_eq!(
+        fake.calls(CallKind::Abort),
+        1,
+        "the client retries an Abort, not the upload"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,7 +382,7 @@ async fn pause_then_resume_sends_only_the_missing_parts() {
 
     let summary = up.upload_file(f.path(), key("resume")).await.unwrap();
     assert_eq!(fake.object("resume").unwrap(), Bytes::from(src));
-    assert_eq!(summary.upload_id.as_deref(), Some(id.as_str()));
+    assert_eq!(summary.upload_id.as_ref(), Some(&id));
     assert!(summary.resumed_parts >= 4, "{summary:?}");
     let sent_after = fake.calls(CallKind::UploadPart) - sent_before;
     assert_eq!(sent_after as u32, 11 - summary.resumed_parts);
@@ -342,18 +396,15 @@ async fn pause_then_resume_sends_only_the_missing_parts() {
 #[tokio::test]
 async fn expired_credentials_keep_the_upload_for_a_resume() {
     let fake = FakeCos::new(BUCKET);
-    for _ in 0..2 {
-        fake.inject(
-            CallKind::UploadPart,
-            Some(3),
-            Injected::Before(FaultKind::CredentialExpired),
-        );
-    }
+    fake.inject(
+        CallKind::UploadPart,
+        Some(3),
+        Injected::Before(Fault::ExpiredToken),
+    );
     let store = MemoryStore::new();
     let src = data(4 * MIB as usize, 19);
     let up = builder(&fake)
         .parts_in_flight(1)
-        .part_attempts(2)
         .checkpoint_store(store.clone())
         .build();
     let err = up
@@ -363,8 +414,8 @@ async fn expired_credentials_keep_the_upload_for_a_resume() {
         ))
         .await
         .unwrap_err();
-    assert!(err.is_resumable() && err.is_credential_expired(), "{err}");
-    let id = err.upload_id().unwrap().to_owned();
+    assert!(err.is_resumable() && err.needs_new_credentials(), "{err}");
+    let id = err.upload_id().unwrap().clone();
     assert_eq!(fake.upload_ids(), vec![id.clone()]);
     assert_eq!(store.len(), 1);
     // New credentials arrive: the same upload continues from its checkpoint.
@@ -375,7 +426,7 @@ async fn expired_credentials_keep_the_upload_for_a_resume() {
         ))
         .await
         .unwrap();
-    assert_eq!(summary.upload_id.as_deref(), Some(id.as_str()));
+    assert_eq!(summary.upload_id.as_ref(), Some(&id));
     assert_eq!(summary.resumed_parts, 2);
     assert_eq!(fake.object("expiring").unwrap(), Bytes::from(src));
 }
@@ -408,7 +459,7 @@ async fn a_vanished_checkpointed_upload_starts_afresh() {
         .upload(UploadRequest::new(key("gone"), Source::bytes(src.clone())))
         .await
         .unwrap();
-    assert_ne!(summary.upload_id.as_deref(), Some(id.as_str()));
+    assert_ne!(summary.upload_id.as_ref(), Some(&id));
     assert_eq!(summary.resumed_parts, 0);
     assert_eq!(fake.object("gone").unwrap(), Bytes::from(src));
     assert!(store.is_empty());
@@ -443,7 +494,7 @@ async fn without_a_checkpoint_the_upload_is_found_by_listing() {
         ))
         .await
         .unwrap();
-    assert_eq!(summary.upload_id.as_deref(), Some(id.as_str()));
+    assert_eq!(summary.upload_id.as_ref(), Some(&id));
     assert!(summary.resumed_parts >= 2);
     assert_eq!(fake.object("listed").unwrap(), Bytes::from(src));
 }
@@ -460,11 +511,7 @@ async fn a_stream_of_unknown_length_is_uploaded_in_order() {
             w.write_all(chunk).await.unwrap();
         }
     });
-    fake.inject(
-        CallKind::UploadPart,
-        Some(2),
-        Injected::Before(FaultKind::Server),
-    );
+    fake.inject(CallKind::UploadPart, Some(2), Injected::Corrupt);
     let up = builder(&fake).parts_in_flight(2).build();
     let summary = up
         .upload(UploadRequest::new(key("stream"), Source::reader(r)))
@@ -533,7 +580,7 @@ async fn the_queue_lands_every_file_and_one_failure_stays_alone() {
         fake.inject(
             CallKind::PutObject,
             None,
-            Injected::Before(FaultKind::Rejected),
+            Injected::Before(Fault::AccessDenied),
         );
     }
     let up = builder(&fake).build();
@@ -596,12 +643,8 @@ async fn orphan_clean_up_aborts_only_old_uploads_under_the_prefix() {
         )
         .await
         .unwrap();
-    let aborted: Vec<&str> = report
-        .aborted
-        .iter()
-        .map(|u| u.upload_id.as_str())
-        .collect();
-    assert_eq!(aborted, vec![old.as_str()]);
+    let aborted: Vec<&cos_model::UploadId> = report.aborted.iter().map(|u| &u.upload_id).collect();
+    assert_eq!(aborted, vec![&old]);
     assert_eq!(report.kept.len(), 1);
     assert!(report.failed.is_empty());
     let mut left = fake.upload_ids();

@@ -75,6 +75,45 @@ impl Source {
         }
     }
 
+    /// What names this source across runs, as its checkpoint id does: a file's canonical path
+    /// (whether or not the file changed since, or still exists), bytes' length and CRC64;
+    /// `None` for a stream, which cannot be resumed. The future owns what it needs, so the
+    /// source may be dropped or moved meanwhile.
+    pub fn identity(&self) -> impl std::future::Future<Output = Option<String>> + Send + 'static {
+        enum Of {
+            File(PathBuf),
+            Bytes(Bytes),
+            Stream,
+        }
+        let of = match &self.inner {
+            SourceKind::File(path) => Of::File(path.clone()),
+            SourceKind::Bytes(b) => Of::Bytes(b.clone()),
+            SourceKind::Reader(_) => Of::Stream,
+        };
+        async move {
+            match of {
+                Of::File(path) => {
+                    let owned = path.clone();
+                    // canonicalize touches the filesystem: off the async threads
+                    let canonical =
+                        tokio::task::spawn_blocking(move || std::fs::canonicalize(&owned))
+                            .await
+                            .ok()
+                            .and_then(Result::ok)
+                            .unwrap_or(path);
+                    Some(crate::checkpoint::file_identity(
+                        &canonical.to_string_lossy(),
+                    ))
+                }
+                Of::Bytes(b) => Some(crate::checkpoint::bytes_identity(
+                    b.len() as u64,
+                    cos_model::crc64::crc64(&b),
+                )),
+                Of::Stream => None,
+            }
+        }
+    }
+
     /// Opens the source: a file is opened and measured; a stream gets its schedule.
     pub(crate) async fn open(self, schedule: StreamSchedule) -> Result<OpenSource, SourceError> {
         match self.inner {

@@ -1,13 +1,20 @@
 //! Tests of the upload state machine: scenarios, and a property driving it against a model of
-//! COS with a random schedule of results, faults, pauses and cancels.
+//! COS with a random schedule of results, failures, pauses and cancels. The model answers as
+//! the client would after its own retries: a failure is final for its call, so the machine
+//! must never send the same call again except to resend corrupted bytes (asking first) or to
+//! start a vanished upload afresh.
 
 use super::*;
-use crate::plan::{MIB, PartPlan, StreamSchedule};
+use crate::api::Ack;
+use crate::call_error::{CallError, CallErrorKind};
+use crate::error::CallKind;
+use crate::plan::{PartPlan, StreamSchedule};
 use crate::progress::{Counters, ProgressTracker};
+use cos_model::limits::MIB;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
-// ---- a model of COS -------------------------------------------------------------------------
+// ---- a model of COS behind a client -----------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stored {
@@ -17,7 +24,7 @@ struct Stored {
 
 #[derive(Debug, Default)]
 struct Cos {
-    uploads: HashMap<String, BTreeMap<u32, (Stored, String)>>,
+    uploads: HashMap<UploadId, BTreeMap<PartNumber, (Stored, ETag)>>,
     object: Option<Stored>,
     next_id: u32,
 }
@@ -43,33 +50,46 @@ impl Src {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reply {
     Ok,
-    Before(FaultKind),
-    After(FaultKind),
+    /// The call failed before COS acted (after the client's retries).
+    Before(CallErrorKind),
+    /// COS acted, then the answer was lost (the client's retry saw the outcome of the first).
+    After,
     Corrupt,
     WrongCrc,
     Vanish,
 }
 
 fn reply(b: u8) -> Reply {
-    match b % 32 {
-        0 => Reply::Before(FaultKind::Server),
-        1 => Reply::Before(FaultKind::SlowDown),
-        2 => Reply::Before(FaultKind::Connection { maybe_sent: false }),
-        3 => Reply::After(FaultKind::Connection { maybe_sent: true }),
-        4 => Reply::Before(FaultKind::Timeout),
-        5 => Reply::Before(FaultKind::CredentialExpired),
-        6 => Reply::Before(FaultKind::ClockSkew),
-        7 => Reply::Corrupt,
+    match b % 48 {
+        0..=2 => Reply::Before(CallErrorKind::Failed),
+        3 => Reply::After,
+        4 => Reply::Before(CallErrorKind::Credentials),
+        5 => Reply::Before(CallErrorKind::BadDigest),
+        6 | 7 => Reply::Corrupt,
         8 => Reply::Vanish,
         9 => Reply::WrongCrc,
-        10 => Reply::Before(FaultKind::Rejected),
-        11 => Reply::After(FaultKind::Timeout),
         _ => Reply::Ok,
     }
 }
 
-fn e(kind: FaultKind) -> ApiError {
-    ApiError::new(kind, format!("{kind:?}"))
+fn e(kind: CallErrorKind) -> CallError {
+    CallError::new(kind, format!("{kind:?}"))
+}
+
+fn id(s: &str) -> UploadId {
+    UploadId::new(s).unwrap()
+}
+
+fn n(number: u32) -> PartNumber {
+    PartNumber::new(number).unwrap()
+}
+
+fn ack(etag: &str, crc64: Option<u64>, size: Option<u64>) -> Ack {
+    Ack {
+        etag: ETag::new(etag),
+        crc64,
+        size,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -78,22 +98,22 @@ enum Op {
     Initiate,
     Part {
         epoch: u32,
-        number: u32,
-        upload_id: String,
+        number: PartNumber,
+        upload_id: UploadId,
     },
     Complete {
-        upload_id: String,
-        parts: Vec<CompletedPart>,
+        upload_id: UploadId,
+        parts: CompletedParts,
     },
     Head,
     Delete,
     Abort {
-        upload_id: String,
+        upload_id: UploadId,
     },
 }
 
-fn etag(n: u32, crc: u64) -> String {
-    format!("\"{n:x}-{crc:x}\"")
+fn etag(n: PartNumber, crc: u64) -> ETag {
+    ETag::new(format!("{:x}-{crc:x}", n.get()))
 }
 
 /// Resolves `op` against the model with `r` and feeds the machine.
@@ -102,6 +122,8 @@ fn resolve(m: &mut UploadMachine, cos: &mut Cos, src: &Src, op: Op, r: Reply) {
         Reply::Before(k) => Some(k),
         _ => None,
     };
+    // an answer lost after COS acted: the client's retry got an error that says so
+    let lost = || e(CallErrorKind::Failed).with_maybe_taken_effect();
     match op {
         Op::Put => {
             if let Some(k) = fail_before(r) {
@@ -116,36 +138,29 @@ fn resolve(m: &mut UploadMachine, cos: &mut Cos, src: &Src, op: Op, r: Reply) {
                 size: src.total(),
                 crc,
             });
-            if let Reply::After(k) = r {
-                return m.on_put_failed(e(k));
+            if r == Reply::After {
+                return m.on_put_failed(lost());
             }
-            m.on_put_done(
-                src.crc(),
-                ObjectResult {
-                    etag: "\"put\"".into(),
-                    crc64: Some(crc),
-                    size: None,
-                },
-            );
+            m.on_put_done(src.crc(), ack("put", Some(crc), None));
         }
         Op::Initiate => {
             if let Some(k) = fail_before(r) {
                 return m.on_initiate_failed(e(k));
             }
             cos.next_id += 1;
-            let id = format!("u{}", cos.next_id);
-            cos.uploads.insert(id.clone(), BTreeMap::new());
-            if let Reply::After(k) = r {
-                return m.on_initiate_failed(e(k));
+            let upload_id = id(&format!("u{}", cos.next_id));
+            cos.uploads.insert(upload_id.clone(), BTreeMap::new());
+            if r == Reply::After {
+                return m.on_initiate_failed(lost());
             }
-            m.on_initiated(id);
+            m.on_initiated(upload_id);
         }
         Op::Part {
             epoch,
             number,
             upload_id,
         } => {
-            if number as usize > src.parts.len() {
+            if number.index() >= src.parts.len() {
                 // A stream part past the end: nothing is read or sent.
                 return m.on_part_beyond_end(epoch, number);
             }
@@ -155,7 +170,7 @@ fn resolve(m: &mut UploadMachine, cos: &mut Cos, src: &Src, op: Op, r: Reply) {
             if let Some(k) = fail_before(r) {
                 return m.on_part_failed(epoch, number, e(k));
             }
-            let truth = src.parts[number as usize - 1];
+            let truth = src.parts[number.index()];
             let stored = if r == Reply::Corrupt {
                 Stored {
                     crc: truth.crc ^ 1,
@@ -165,12 +180,12 @@ fn resolve(m: &mut UploadMachine, cos: &mut Cos, src: &Src, op: Op, r: Reply) {
                 truth
             };
             let Some(up) = cos.uploads.get_mut(&upload_id) else {
-                return m.on_part_failed(epoch, number, e(FaultKind::NoSuchUpload));
+                return m.on_part_failed(epoch, number, e(CallErrorKind::NoSuchUpload));
             };
             let tag = etag(number, stored.crc);
             up.insert(number, (stored, tag.clone()));
-            if let Reply::After(k) = r {
-                return m.on_part_failed(epoch, number, e(k));
+            if r == Reply::After {
+                return m.on_part_failed(epoch, number, lost());
             }
             m.on_part_done(
                 epoch,
@@ -191,46 +206,40 @@ fn resolve(m: &mut UploadMachine, cos: &mut Cos, src: &Src, op: Op, r: Reply) {
                 return m.on_complete_failed(e(k));
             }
             let Some(up) = cos.uploads.get(&upload_id) else {
-                return m.on_complete_failed(e(FaultKind::NoSuchUpload));
+                return m.on_complete_failed(e(CallErrorKind::NoSuchUpload));
             };
             let mut crc = 0;
             let mut size = 0;
-            for (i, p) in parts.iter().enumerate() {
-                let ok_order = i == 0 || parts[i - 1].number < p.number;
-                match up.get(&p.number) {
-                    Some((s, t)) if *t == p.etag && ok_order => {
-                        if i + 1 < parts.len() && s.size < MIB {
-                            return m.on_complete_failed(e(FaultKind::Rejected));
+            let count = parts.len();
+            for (i, (number, tag)) in parts.iter().enumerate() {
+                match up.get(&number) {
+                    Some((s, t)) if t == tag => {
+                        if i + 1 < count && s.size < MIB {
+                            return m.on_complete_failed(e(CallErrorKind::Failed));
                         }
                         crc = cos_model::crc64::combine(crc, s.crc, s.size);
                         size += s.size;
                     }
-                    _ => return m.on_complete_failed(e(FaultKind::Rejected)),
+                    _ => return m.on_complete_failed(e(CallErrorKind::Failed)),
                 }
             }
             cos.uploads.remove(&upload_id);
             cos.object = Some(Stored { size, crc });
-            if let Reply::After(k) = r {
-                return m.on_complete_failed(e(k));
+            if r == Reply::After {
+                // the client's retry of an applied Complete finds no upload
+                return m
+                    .on_complete_failed(e(CallErrorKind::NoSuchUpload).with_maybe_taken_effect());
             }
             let said = if r == Reply::WrongCrc { crc ^ 1 } else { crc };
-            m.on_complete_done(ObjectResult {
-                etag: "\"obj-n\"".into(),
-                crc64: Some(said),
-                size: None,
-            });
+            m.on_complete_done(ack("obj-n", Some(said), None));
         }
         Op::Head => {
             if let Some(k) = fail_before(r) {
                 return m.on_head_failed(e(k));
             }
             match cos.object {
-                Some(o) => m.on_head_done(ObjectResult {
-                    etag: "\"obj-n\"".into(),
-                    crc64: Some(o.crc),
-                    size: Some(o.size),
-                }),
-                None => m.on_head_failed(e(FaultKind::NotFound)),
+                Some(o) => m.on_head_done(ack("obj-n", Some(o.crc), Some(o.size))),
+                None => m.on_head_failed(e(CallErrorKind::NotFound)),
             }
         }
         Op::Delete => {
@@ -245,7 +254,7 @@ fn resolve(m: &mut UploadMachine, cos: &mut Cos, src: &Src, op: Op, r: Reply) {
                 return m.on_abort_failed(e(k));
             }
             if cos.uploads.remove(&upload_id).is_none() {
-                return m.on_abort_failed(e(FaultKind::NoSuchUpload));
+                return m.on_abort_failed(e(CallErrorKind::NoSuchUpload));
             }
             m.on_abort_done();
         }
@@ -300,7 +309,7 @@ fn drive(
                     matches!(
                         action,
                         Action::Abort { .. }
-                            | Action::DeleteObject { .. }
+                            | Action::DeleteObject
                             | Action::DropParts
                             | Action::Wait
                             | Action::Finished(_)
@@ -358,7 +367,7 @@ fn drive(
                             && next() % 2 == 0
                             && let (Some(up), Some(t)) = (
                                 cos.uploads.get_mut(&upload_id),
-                                src.parts.get(number as usize - 1),
+                                src.parts.get(number.index()),
                             )
                         {
                             up.insert(number, (*t, etag(number, t.crc)));
@@ -368,16 +377,16 @@ fn drive(
                 Action::UploadPart { epoch, number, .. } => outstanding.push(Op::Part {
                     epoch,
                     number,
-                    upload_id: m.upload_id().unwrap_or_default().to_owned(),
+                    upload_id: m.upload_id().cloned().expect("parts go to an upload"),
                 }),
                 Action::PutObject { .. } => outstanding.push(Op::Put),
                 Action::Initiate { .. } => outstanding.push(Op::Initiate),
                 Action::Complete {
                     upload_id, parts, ..
                 } => outstanding.push(Op::Complete { upload_id, parts }),
-                Action::HeadObject { .. } => outstanding.push(Op::Head),
-                Action::DeleteObject { .. } => outstanding.push(Op::Delete),
-                Action::Abort { upload_id, .. } => outstanding.push(Op::Abort { upload_id }),
+                Action::HeadObject => outstanding.push(Op::Head),
+                Action::DeleteObject => outstanding.push(Op::Delete),
+                Action::Abort { upload_id } => outstanding.push(Op::Abort { upload_id }),
             }
         }
         let parts_out = outstanding
@@ -417,18 +426,15 @@ fn drive(
     panic!("the machine did not finish in 20 000 steps");
 }
 
-fn config(max_in_flight: usize, attempts: u32, restarts: u32) -> MachineConfig {
+fn config(max_in_flight: usize, resends: u32, restarts: u32) -> MachineConfig {
     MachineConfig {
         keep_on_failure: restarts % 2 == 1,
         max_in_flight,
-        part_attempts: attempts,
-        call_attempts: attempts,
-        abort_attempts: attempts.min(3),
+        resend_attempts: resends,
         max_restarts: restarts,
         ..MachineConfig::default()
     }
 }
-
 fn source(count: usize, last: u64, seed: u64) -> Src {
     Src {
         parts: (0..count)
@@ -494,6 +500,20 @@ fn check_end(run: &Run, src: &Src) {
 
 // ---- scenarios --------------------------------------------------------------------------------
 
+fn done(m: &mut UploadMachine, src: &Src, epoch: u32, number: PartNumber) {
+    let p = src.parts[number.index()];
+    m.on_part_done(
+        epoch,
+        number,
+        PartResult {
+            size: p.size,
+            etag: etag(number, p.crc),
+            crc64_sent: p.crc,
+            crc64_stored: Some(p.crc),
+        },
+    );
+}
+
 #[test]
 fn a_clean_multipart_upload() {
     let src = source(5, 100, 1);
@@ -518,37 +538,27 @@ fn a_clean_single_put() {
 }
 
 #[test]
-fn a_part_failing_every_attempt_fails_typed_and_aborts() {
+fn a_part_that_failed_in_the_client_is_never_sent_again() {
+    // The client retried the 500 already: the machine aborts at once instead of resending.
     let src = source(2, MIB, 3);
-    let cfg = config(1, 2, 0);
+    let cfg = config(1, 4, 0);
     let mut m = fixed_machine(&src, cfg);
-    assert!(matches!(
+    assert_eq!(m.next_action(), Action::Initiate { resend: 0 });
+    m.on_initiated(id("u1"));
+    assert_eq!(
         m.next_action(),
-        Action::Initiate { attempt: 1, .. }
-    ));
-    m.on_initiated("u1".into());
-    for attempt in 1..=2 {
-        match m.next_action() {
-            Action::UploadPart {
-                number: 1,
-                attempt: a,
-                delay,
-                ..
-            } => {
-                assert_eq!(a, attempt);
-                assert_eq!(delay.is_zero(), attempt == 1);
-            }
-            other => panic!("{other:?}"),
+        Action::UploadPart {
+            epoch: 0,
+            number: n(1),
+            resend: 0
         }
-        assert_eq!(m.next_action(), Action::Wait);
-        m.on_part_failed(0, 1, e(FaultKind::Server));
-    }
+    );
+    assert_eq!(m.next_action(), Action::Wait);
+    m.on_part_failed(0, n(1), e(CallErrorKind::Failed));
     assert_eq!(
         m.next_action(),
         Action::Abort {
-            upload_id: "u1".into(),
-            attempt: 1,
-            delay: Duration::ZERO
+            upload_id: id("u1")
         }
     );
     m.on_abort_done();
@@ -557,14 +567,56 @@ fn a_part_failing_every_attempt_fails_typed_and_aborts() {
             error:
                 UploadError::Call {
                     call: CallKind::UploadPart,
-                    part: Some(1),
-                    attempts: 2,
+                    part: Some(p),
                     ..
                 },
             upload_kept: None,
-        }) => {}
+        }) => assert_eq!(p, n(1)),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn calls_that_failed_in_the_client_are_not_repeated() {
+    // PUT, Initiate, Complete, HEAD: one failure each ends the upload.
+    let src = source(1, 10, 3);
+    let cfg = config(1, 4, 0);
+    let mut m = UploadMachine::single(10, cfg);
+    assert_eq!(m.next_action(), Action::PutObject { resend: 0 });
+    m.on_put_failed(e(CallErrorKind::Failed));
+    assert!(matches!(
+        m.next_action(),
+        Action::Finished(Outcome::Failed { .. })
+    ));
+
+    let mut m = fixed_machine(&src, cfg);
+    m.next_action();
+    m.on_initiate_failed(e(CallErrorKind::Failed).with_maybe_taken_effect());
+    assert!(matches!(
+        m.next_action(),
+        Action::Finished(Outcome::Failed {
+            error: UploadError::Call {
+                call: CallKind::Initiate,
+                ..
+            },
+            ..
+        })
+    ));
+
+    let mut m = fixed_machine(&src, cfg);
+    m.next_action();
+    m.on_initiated(id("u1"));
+    m.next_action();
+    done(&mut m, &src, 0, n(1));
+    assert!(matches!(m.next_action(), Action::Complete { .. }));
+    // a 200 <Error> the client sent four times (COS answered each): no fifth send
+    m.on_complete_failed(e(CallErrorKind::Failed));
+    assert_eq!(
+        m.next_action(),
+        Action::Abort {
+            upload_id: id("u1")
+        }
+    );
 }
 
 #[test]
@@ -576,20 +628,20 @@ fn with_a_checkpoint_a_failed_call_keeps_the_upload_but_integrity_failures_abort
     };
     let mut m = fixed_machine(&src, cfg);
     m.next_action();
-    m.on_initiated("u1".into());
+    m.on_initiated(id("u1"));
     assert!(matches!(
         m.next_action(),
-        Action::UploadPart { number: 1, .. }
+        Action::UploadPart { number, .. } if number == n(1)
     ));
-    m.on_part_failed(0, 1, e(FaultKind::CredentialExpired));
+    m.on_part_failed(0, n(1), e(CallErrorKind::Credentials));
     match m.next_action() {
         Action::Finished(Outcome::Failed {
             error,
-            upload_kept: Some(id),
+            upload_kept: Some(kept),
         }) => {
-            assert_eq!(id, "u1");
+            assert_eq!(kept, id("u1"));
             assert!(
-                error.is_resumable() && error.is_credential_expired(),
+                error.is_resumable() && error.needs_new_credentials(),
                 "{error}"
             );
         }
@@ -597,14 +649,14 @@ fn with_a_checkpoint_a_failed_call_keeps_the_upload_but_integrity_failures_abort
     }
     let mut m = fixed_machine(&src, cfg);
     m.next_action();
-    m.on_initiated("u2".into());
+    m.on_initiated(id("u2"));
     m.next_action();
     m.on_part_done(
         0,
-        1,
+        n(1),
         PartResult {
             size: MIB,
-            etag: "\"x\"".into(),
+            etag: ETag::new("x"),
             crc64_sent: 1,
             crc64_stored: Some(2),
         },
@@ -618,18 +670,22 @@ fn a_corrupted_part_is_sent_again_then_reported() {
     let cfg = config(1, 2, 0);
     let mut m = fixed_machine(&src, cfg);
     m.next_action();
-    m.on_initiated("u1".into());
-    for _ in 0..2 {
-        assert!(matches!(
+    m.on_initiated(id("u1"));
+    for resend in 0..2 {
+        assert_eq!(
             m.next_action(),
-            Action::UploadPart { number: 1, .. }
-        ));
+            Action::UploadPart {
+                epoch: 0,
+                number: n(1),
+                resend
+            }
+        );
         m.on_part_done(
             0,
-            1,
+            n(1),
             PartResult {
                 size: MIB,
-                etag: "\"x\"".into(),
+                etag: ETag::new("x"),
                 crc64_sent: 5,
                 crc64_stored: Some(6),
             },
@@ -641,14 +697,36 @@ fn a_corrupted_part_is_sent_again_then_reported() {
         Action::Finished(Outcome::Failed {
             error:
                 UploadError::PartCrcMismatch {
-                    number: 1,
+                    number,
                     sent: 5,
                     stored: 6,
                 },
             ..
-        }) => {}
+        }) => assert_eq!(number, n(1)),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn bad_digest_is_resent_and_a_refused_resend_ends_it() {
+    let src = source(1, MIB, 4);
+    let cfg = config(1, 4, 0);
+    let mut m = fixed_machine(&src, cfg);
+    m.next_action();
+    m.on_initiated(id("u1"));
+    m.next_action();
+    m.on_part_failed(0, n(1), e(CallErrorKind::BadDigest));
+    assert_eq!(
+        m.next_action(),
+        Action::UploadPart {
+            epoch: 0,
+            number: n(1),
+            resend: 1
+        }
+    );
+    // the client's budget refused the resend: the driver reports it as final
+    m.on_part_failed(0, n(1), CallError::not_resent(&e(CallErrorKind::BadDigest)));
+    assert!(matches!(m.next_action(), Action::Abort { .. }));
 }
 
 #[test]
@@ -657,35 +735,18 @@ fn a_wrong_object_crc_deletes_the_object() {
     let cfg = config(2, 3, 0);
     let mut m = fixed_machine(&src, cfg);
     m.next_action();
-    m.on_initiated("u1".into());
+    m.on_initiated(id("u1"));
     for _ in 0..2 {
         let Action::UploadPart { number, .. } = m.next_action() else {
             panic!()
         };
-        let p = src.parts[number as usize - 1];
-        m.on_part_done(
-            0,
-            number,
-            PartResult {
-                size: p.size,
-                etag: etag(number, p.crc),
-                crc64_sent: p.crc,
-                crc64_stored: Some(p.crc),
-            },
-        );
+        done(&mut m, &src, 0, number);
     }
     assert!(matches!(m.next_action(), Action::Complete { ref parts, .. } if parts.len() == 2));
     m.cancel(); // too late to stop a Complete: it is awaited
     assert_eq!(m.next_action(), Action::Wait);
-    m.on_complete_done(ObjectResult {
-        etag: "\"o\"".into(),
-        crc64: Some(src.crc() ^ 9),
-        size: None,
-    });
-    assert!(matches!(
-        m.next_action(),
-        Action::DeleteObject { attempt: 1, .. }
-    ));
+    m.on_complete_done(ack("o", Some(src.crc() ^ 9), None));
+    assert_eq!(m.next_action(), Action::DeleteObject);
     m.on_delete_done();
     match m.next_action() {
         Action::Finished(Outcome::Failed {
@@ -702,38 +763,46 @@ fn an_ambiguous_complete_is_checked_with_head() {
     let cfg = config(1, 3, 0);
     let mut m = fixed_machine(&src, cfg);
     m.next_action();
-    m.on_initiated("u1".into());
+    m.on_initiated(id("u1"));
     m.next_action();
-    let p = src.parts[0];
-    m.on_part_done(
-        0,
-        1,
-        PartResult {
-            size: p.size,
-            etag: etag(1, p.crc),
-            crc64_sent: p.crc,
-            crc64_stored: Some(p.crc),
-        },
-    );
-    assert!(matches!(
-        m.next_action(),
-        Action::Complete { attempt: 1, .. }
-    ));
-    m.on_complete_failed(e(FaultKind::Connection { maybe_sent: true }));
-    assert!(matches!(
-        m.next_action(),
-        Action::Complete { attempt: 2, .. }
-    ));
-    m.on_complete_failed(e(FaultKind::NoSuchUpload));
-    assert!(matches!(m.next_action(), Action::HeadObject { .. }));
-    m.on_head_done(ObjectResult {
-        etag: "\"o-1\"".into(),
-        crc64: Some(src.crc()),
-        size: Some(src.total()),
-    });
+    done(&mut m, &src, 0, n(1));
+    assert!(matches!(m.next_action(), Action::Complete { .. }));
+    // the first send's answer was lost; the client's retry found no upload
+    m.on_complete_failed(e(CallErrorKind::NoSuchUpload).with_maybe_taken_effect());
+    assert_eq!(m.next_action(), Action::HeadObject);
+    m.on_head_done(ack("o-1", Some(src.crc()), Some(src.total())));
     assert!(
-        matches!(m.next_action(), Action::Finished(Outcome::Completed(ref c)) if c.crc64_verified && c.etag == "\"o-1\"")
+        matches!(m.next_action(), Action::Finished(Outcome::Completed(ref c)) if c.crc64_verified && c.etag == ETag::new("o-1"))
     );
+}
+
+#[test]
+fn a_complete_whose_answer_was_lost_is_checked_then_sent_again() {
+    let src = source(1, 9, 6);
+    let cfg = config(1, 3, 0);
+    let mut m = fixed_machine(&src, cfg);
+    m.next_action();
+    m.on_initiated(id("u1"));
+    m.next_action();
+    done(&mut m, &src, 0, n(1));
+    assert!(matches!(
+        m.next_action(),
+        Action::Complete { resend: 0, .. }
+    ));
+    // a reset after the request was sent: the client does not resend a POST not knowing
+    m.on_complete_failed(e(CallErrorKind::Failed).with_maybe_taken_effect());
+    assert_eq!(m.next_action(), Action::HeadObject);
+    m.on_head_failed(e(CallErrorKind::NotFound));
+    // not completed: Complete again, as a resend the client must permit
+    assert!(matches!(
+        m.next_action(),
+        Action::Complete { resend: 1, .. }
+    ));
+    m.on_complete_done(ack("o-1", Some(src.crc()), None));
+    assert!(matches!(
+        m.next_action(),
+        Action::Finished(Outcome::Completed(_))
+    ));
 }
 
 #[test]
@@ -742,53 +811,42 @@ fn a_vanished_upload_starts_afresh_once() {
     let cfg = config(2, 3, 1);
     let mut m = fixed_machine(&src, cfg);
     m.next_action();
-    m.on_initiated("u1".into());
+    m.on_initiated(id("u1"));
     assert!(matches!(
         m.next_action(),
-        Action::UploadPart {
-            number: 1,
-            epoch: 0,
-            ..
-        }
+        Action::UploadPart { number, epoch: 0, .. } if number == n(1)
     ));
     assert!(matches!(
         m.next_action(),
-        Action::UploadPart {
-            number: 2,
-            epoch: 0,
-            ..
-        }
+        Action::UploadPart { number, epoch: 0, .. } if number == n(2)
     ));
-    m.on_part_failed(0, 1, e(FaultKind::NoSuchUpload));
+    m.on_part_failed(0, n(1), e(CallErrorKind::NoSuchUpload));
     assert_eq!(m.next_action(), Action::DropParts);
-    assert!(matches!(
-        m.next_action(),
-        Action::Initiate { attempt: 1, .. }
-    ));
+    // a restart is a resend the client must permit
+    assert_eq!(m.next_action(), Action::Initiate { resend: 1 });
     assert_eq!(m.epoch(), 1);
     // A late answer of the old generation is ignored.
     m.on_part_done(
         0,
-        2,
+        n(2),
         PartResult {
             size: 3,
-            etag: "\"old\"".into(),
+            etag: ETag::new("old"),
             crc64_sent: 1,
             crc64_stored: Some(1),
         },
     );
-    m.on_initiated("u2".into());
+    m.on_initiated(id("u2"));
     assert_eq!(m.parts_done(), 0);
-    assert!(matches!(
+    assert_eq!(
         m.next_action(),
         Action::UploadPart {
-            number: 1,
             epoch: 1,
-            attempt: 1,
-            ..
+            number: n(1),
+            resend: 0
         }
-    ));
-    m.on_part_failed(1, 1, e(FaultKind::NoSuchUpload));
+    );
+    m.on_part_failed(1, n(1), e(CallErrorKind::NoSuchUpload));
     assert!(matches!(m.next_action(), Action::DropParts));
     assert!(matches!(
         m.next_action(),
@@ -805,62 +863,55 @@ fn pause_keeps_the_upload_and_resume_skips_trusted_parts() {
     let cfg = config(3, 3, 0);
     let mut m = fixed_machine(&src, cfg);
     m.next_action();
-    m.on_initiated("u1".into());
+    m.on_initiated(id("u1"));
     for _ in 0..3 {
         assert!(matches!(m.next_action(), Action::UploadPart { .. }));
     }
-    let p = src.parts[0];
-    m.on_part_done(
-        0,
-        1,
-        PartResult {
-            size: p.size,
-            etag: etag(1, p.crc),
-            crc64_sent: p.crc,
-            crc64_stored: Some(p.crc),
-        },
-    );
+    done(&mut m, &src, 0, n(1));
     m.pause();
     assert_eq!(m.next_action(), Action::DropParts);
     assert_eq!(
         m.next_action(),
         Action::Finished(Outcome::Paused {
-            upload_id: Some("u1".into())
+            upload_id: Some(id("u1"))
         })
     );
-    let trusted: Vec<(u32, PartReceipt)> = m.done_parts().map(|(n, r)| (n, r.clone())).collect();
+    let trusted: Vec<(PartNumber, PartReceipt)> =
+        m.done_parts().map(|(n, r)| (n, r.clone())).collect();
     let plan = PartPlan::with_part_size(src.total(), MIB).unwrap();
-    let mut r = UploadMachine::resume(Layout::Fixed(plan), "u1".into(), trusted, cfg);
+    let mut r = UploadMachine::resume(Layout::Fixed(plan), id("u1"), trusted, cfg);
     assert_eq!(r.resumed_parts(), 1);
     assert_eq!(r.acknowledged_bytes(), MIB);
     let mut started = Vec::new();
     while let Action::UploadPart { number, .. } = r.next_action() {
-        started.push(number);
+        started.push(number.get());
     }
     assert_eq!(started, vec![2, 3]);
 }
 
 #[test]
-fn cancel_before_initiate_answers_waits_then_aborts() {
+fn cancel_before_initiate_answers_waits_then_aborts_once() {
     let src = source(2, 5, 9);
     let cfg = config(2, 3, 0);
     let mut m = fixed_machine(&src, cfg);
     assert!(matches!(m.next_action(), Action::Initiate { .. }));
     m.cancel();
     assert_eq!(m.next_action(), Action::Wait);
-    m.on_initiated("u9".into());
-    assert!(matches!(m.next_action(), Action::Abort { ref upload_id, .. } if upload_id == "u9"));
-    m.on_abort_failed(e(FaultKind::Timeout));
-    assert!(matches!(m.next_action(), Action::Abort { attempt: 2, delay, .. } if !delay.is_zero()));
-    m.on_abort_failed(e(FaultKind::Timeout));
-    assert!(matches!(m.next_action(), Action::Abort { attempt: 3, .. }));
-    m.on_abort_failed(e(FaultKind::Timeout));
+    m.on_initiated(id("u9"));
+    assert_eq!(
+        m.next_action(),
+        Action::Abort {
+            upload_id: id("u9")
+        }
+    );
+    // the client retried the Abort already: the machine reports it, naming the upload
+    m.on_abort_failed(e(CallErrorKind::Failed));
     match m.next_action() {
         Action::Finished(Outcome::Failed {
             error,
-            upload_kept: Some(id),
+            upload_kept: Some(kept),
         }) => {
-            assert_eq!(id, "u9");
+            assert_eq!(kept, id("u9"));
             assert!(error.is_cancelled());
             assert!(error.to_string().contains("u9"));
         }
@@ -883,24 +934,25 @@ fn a_stream_learns_its_end() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
 
-    /// Under any schedule of results and faults the machine stores exactly the source or
+    /// Under any schedule of results and failures the machine stores exactly the source or
     /// ends with a typed error (never a wrong object), never exceeds its in-flight limit,
     /// sends nothing but Abort after a cancel, and reports monotonic progress ending at the
-    /// total on success.
+    /// total on success; and it sends a call again only to resend corrupted bytes or to
+    /// start a vanished upload afresh.
     #[test]
     fn under_random_faults_the_machine_is_safe(
         count in 1usize..9,
         last in 1u64..=MIB,
         seed in any::<u64>(),
         max_in_flight in 1usize..5,
-        attempts in 1u32..6,
+        resends in 1u32..6,
         restarts in 0u32..3,
         layout in 0u8..3,
         script in proptest::collection::vec(any::<u8>(), 0..400),
         stop in proptest::option::weighted(0.3, (0usize..60, any::<bool>())),
     ) {
         let src = source(count, last, seed);
-        let cfg = config(max_in_flight, attempts, restarts);
+        let cfg = config(max_in_flight, resends, restarts);
         let machine = match layout {
             0 if count == 1 => UploadMachine::single(src.total(), cfg),
             1 => UploadMachine::multipart(Layout::Stream(StreamSchedule::new(MIB, 100)), cfg),

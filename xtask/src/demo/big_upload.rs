@@ -55,7 +55,7 @@ pub async fn run(stack: &Stack, report: &mut Report, mib: u64) -> Result<(), Str
                 println!(
                     "   paused at {} MiB of {mib} (upload id {}); the checkpoint is in {}",
                     stored >> 20,
-                    upload_id.as_deref().unwrap_or("?"),
+                    upload_id.as_ref().map_or("?", |u| u.as_str()),
                     checkpoints.display()
                 );
             });
