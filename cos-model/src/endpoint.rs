@@ -1,4 +1,6 @@
 //! `Endpoint`: where a request goes — the URI, the `Host` to send and sign, and the path to sign.
+//! (Some 600 lines with its tests: every addressing style and its URI/Host/signed-path cases
+//! are one concern, read together.)
 //!
 //! Addressing styles (shared/spec/cos-protocol.md, "Endpoints"):
 //! - virtual host (default): `https://<bucket>.cos.<region>.myqcloud.com/<key>` (first-generation

@@ -120,6 +120,14 @@ fn put() -> PutObject {
     PutObject::new(key("videos/a.mp4"), "0123456789")
 }
 
+/// The error of a PUT to `base`, which must fail.
+async fn put_error(base: &str, header_timeout: Duration) -> cos_transport::Error {
+    client(base, header_timeout)
+        .execute(&put())
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn a_cos_error_names_the_url_status_code_message_and_request_id_once() {
     let body = cos_error_body(
@@ -135,10 +143,7 @@ async fn a_cos_error_names_the_url_status_code_message_and_request_id_once() {
         &body,
     )))
     .await;
-    let err = client(&format!("http://{addr}"), Duration::from_secs(5))
-        .execute(&put())
-        .await
-        .unwrap_err();
+    let err = put_error(&format!("http://{addr}"), Duration::from_secs(5)).await;
     assert_eq!(
         err.to_string(),
         format!(
@@ -155,10 +160,7 @@ async fn a_refused_connection_names_the_address_and_the_os_reason() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let err = client(&format!("http://{addr}"), Duration::from_secs(5))
-        .execute(&put())
-        .await
-        .unwrap_err();
+    let err = put_error(&format!("http://{addr}"), Duration::from_secs(5)).await;
     assert_eq!(
         err.to_string(),
         format!(
@@ -172,10 +174,7 @@ async fn a_refused_connection_names_the_address_and_the_os_reason() {
 #[tokio::test]
 async fn tls_spoken_to_a_plain_http_port_says_so() {
     let (addr, _) = canned(Some(http_response("400 Bad Request", &[], "plain"))).await;
-    let err = client(&format!("https://{addr}"), Duration::from_secs(5))
-        .execute(&put())
-        .await
-        .unwrap_err();
+    let err = put_error(&format!("https://{addr}"), Duration::from_secs(5)).await;
     assert_eq!(
         err.to_string(),
         format!(
@@ -191,10 +190,7 @@ async fn a_server_that_never_answers_is_reported_after_attempts_times_the_timeou
     let (addr, requests) = canned(None).await;
     let timeout = Duration::from_millis(300);
     let started = Instant::now();
-    let err = client(&format!("http://{addr}"), timeout)
-        .execute(&put())
-        .await
-        .unwrap_err();
+    let err = put_error(&format!("http://{addr}"), timeout).await;
     let took = started.elapsed();
     assert_eq!(
         err.to_string(),
@@ -218,10 +214,7 @@ async fn a_200_html_page_says_what_the_body_was() {
         page,
     )))
     .await;
-    let err = client(&format!("http://{addr}"), Duration::from_secs(5))
-        .execute(&put())
-        .await
-        .unwrap_err();
+    let err = put_error(&format!("http://{addr}"), Duration::from_secs(5)).await;
     assert_eq!(
         err.to_string(),
         format!(

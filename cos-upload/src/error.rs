@@ -30,9 +30,10 @@ pub enum CallKind {
     ListUploads,
 }
 
-impl std::fmt::Display for CallKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl CallKind {
+    /// The COS operation's name, as cos-model's operations name themselves.
+    pub fn operation(self) -> &'static str {
+        match self {
             CallKind::PutObject => "PutObject",
             CallKind::Initiate => "InitiateMultipartUpload",
             CallKind::UploadPart => "UploadPart",
@@ -42,7 +43,13 @@ impl std::fmt::Display for CallKind {
             CallKind::Abort => "AbortMultipartUpload",
             CallKind::ListParts => "ListParts",
             CallKind::ListUploads => "ListMultipartUploads",
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for CallKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.operation())
     }
 }
 

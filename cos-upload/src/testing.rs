@@ -230,29 +230,15 @@ fn cos_error(call: CallKind, code: ErrorCode, status: u16, attempts: u32) -> Cal
     } else {
         ErrorKind::Service(cos)
     };
-    CallError::from(cos_transport::Error::new(kind, operation(call), attempts))
+    CallError::from(cos_transport::Error::new(kind, call.operation(), attempts))
 }
 
 fn transport_error(call: CallKind, error: TransportError, attempts: u32) -> CallError {
     CallError::from(cos_transport::Error::new(
         ErrorKind::Transport(error),
-        operation(call),
+        call.operation(),
         attempts,
     ))
-}
-
-fn operation(call: CallKind) -> &'static str {
-    match call {
-        CallKind::PutObject => "PutObject",
-        CallKind::Initiate => "InitiateMultipartUpload",
-        CallKind::UploadPart => "UploadPart",
-        CallKind::Complete => "CompleteMultipartUpload",
-        CallKind::HeadObject => "HeadObject",
-        CallKind::DeleteObject => "DeleteObject",
-        CallKind::Abort => "AbortMultipartUpload",
-        CallKind::ListParts => "ListParts",
-        CallKind::ListUploads => "ListMultipartUploads",
-    }
 }
 
 /// What `fault` on `call` returns. `acted`: the server applied the request before the answer
@@ -286,7 +272,7 @@ fn fault_error(call: CallKind, fault: Fault, acted: bool) -> CallError {
             let status = StatusCode::NOT_FOUND;
             let cos = CosError::new(status, ErrorCode::NoSuchUpload, "fake COS");
             CallError::from(
-                cos_transport::Error::new(ErrorKind::Service(cos), operation(call), 2)
+                cos_transport::Error::new(ErrorKind::Service(cos), call.operation(), 2)
                     .with_maybe_applied(),
             )
         }

@@ -55,6 +55,27 @@ fn key() -> ObjectKey {
     ObjectKey::new("videos/a.mp4").unwrap()
 }
 
+/// Uploads `len` bytes through `mock` with a client whose budget is `budget`; it must fail.
+async fn failed_upload(mock: &MockTransport, budget: RetryBudget, len: usize) -> UploadError {
+    uploader(client(mock, policy(budget)))
+        .upload(UploadRequest::new(key(), Source::bytes(vec![7u8; len])))
+        .await
+        .unwrap_err()
+}
+
+/// A mock with the multipart rules and `reply` to every part.
+fn multipart_mock(reply: MockResponse) -> MockTransport {
+    let mock = MockTransport::new();
+    multipart_rules(&mock);
+    mock.add(
+        Rule::any()
+            .method(Method::PUT)
+            .query_present("partNumber")
+            .reply(reply),
+    );
+    mock
+}
+
 fn count(mock: &MockTransport, method: Method, query: &str) -> usize {
     mock.requests()
         .iter()
@@ -158,11 +179,7 @@ async fn a_200_error_to_every_complete_is_sent_at_most_four_times() {
                  <Message>We encountered an internal error.</Message></Error>",
             )),
     );
-    let up = uploader(client(&mock, policy(RetryBudget::default())));
-    let err = up
-        .upload(UploadRequest::new(key(), Source::bytes(vec![7u8; 2 * MIB])))
-        .await
-        .unwrap_err();
+    let err = failed_upload(&mock, RetryBudget::default(), 2 * MIB).await;
     assert_eq!(count(&mock, Method::POST, "uploadId=u1"), 4, "{err}");
     assert_eq!(
         count(&mock, Method::HEAD, ""),
@@ -179,11 +196,7 @@ async fn permanent_keys_refused_are_sent_once() {
         "InvalidAccessKeyId",
         "The access key Id format you provided is invalid.",
     )));
-    let up = uploader(client(&mock, policy(RetryBudget::default())));
-    let err = up
-        .upload(UploadRequest::new(key(), Source::bytes(vec![7u8; 1000])))
-        .await
-        .unwrap_err();
+    let err = failed_upload(&mock, RetryBudget::default(), 1000).await;
     assert_eq!(mock.request_count(), 1, "{err}");
     assert!(err.needs_new_credentials(), "{err}");
 }
