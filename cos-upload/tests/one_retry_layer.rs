@@ -118,11 +118,7 @@ fn part_ok() -> MockResponse {
 async fn five_hundred_on_every_put_is_sent_four_times_in_all() {
     let mock =
         MockTransport::new().with_rule(Rule::any().method(Method::PUT).reply(internal_error()));
-    let up = uploader(client(&mock, policy(RetryBudget::default())));
-    let err = up
-        .upload(UploadRequest::new(key(), Source::bytes(vec![7u8; 1000])))
-        .await
-        .unwrap_err();
+    let err = failed_upload(&mock, RetryBudget::default(), 1000).await;
     assert_eq!(mock.request_count(), 4, "{err}");
     assert!(matches!(err, UploadError::Call { .. }), "{err}");
     assert_eq!(
@@ -133,19 +129,8 @@ async fn five_hundred_on_every_put_is_sent_four_times_in_all() {
 
 #[tokio::test]
 async fn five_hundred_on_every_part_sends_that_part_four_times_then_aborts() {
-    let mock = MockTransport::new();
-    multipart_rules(&mock);
-    mock.add(
-        Rule::any()
-            .method(Method::PUT)
-            .query_present("partNumber")
-            .reply(internal_error()),
-    );
-    let up = uploader(client(&mock, policy(RetryBudget::default())));
-    let err = up
-        .upload(UploadRequest::new(key(), Source::bytes(vec![7u8; 3 * MIB])))
-        .await
-        .unwrap_err();
+    let mock = multipart_mock(internal_error());
+    let err = failed_upload(&mock, RetryBudget::default(), 3 * MIB).await;
     assert_eq!(count(&mock, Method::PUT, "partNumber=1"), 4, "{err}");
     assert_eq!(
         count(&mock, Method::PUT, "partNumber="),
@@ -162,14 +147,7 @@ async fn five_hundred_on_every_part_sends_that_part_four_times_then_aborts() {
 
 #[tokio::test]
 async fn a_200_error_to_every_complete_is_sent_at_most_four_times() {
-    let mock = MockTransport::new();
-    multipart_rules(&mock);
-    mock.add(
-        Rule::any()
-            .method(Method::PUT)
-            .query_present("partNumber")
-            .reply(part_ok()),
-    );
+    let mock = multipart_mock(part_ok());
     mock.add(
         Rule::any()
             .method(Method::POST)
@@ -204,19 +182,8 @@ async fn permanent_keys_refused_are_sent_once() {
 #[tokio::test]
 async fn an_exhausted_budget_stops_every_layer() {
     // Room for one retry: the part is sent twice, and nothing more.
-    let mock = MockTransport::new();
-    multipart_rules(&mock);
-    mock.add(
-        Rule::any()
-            .method(Method::PUT)
-            .query_present("partNumber")
-            .reply(internal_error()),
-    );
-    let up = uploader(client(&mock, policy(RetryBudget::new(5, 5, 10, 0))));
-    let err = up
-        .upload(UploadRequest::new(key(), Source::bytes(vec![7u8; 3 * MIB])))
-        .await
-        .unwrap_err();
+    let mock = multipart_mock(internal_error());
+    let err = failed_upload(&mock, RetryBudget::new(5, 5, 10, 0), 3 * MIB).await;
     assert_eq!(count(&mock, Method::PUT, "partNumber="), 2, "{err}");
     assert!(
         err.call_error().is_some_and(|e| e.budget_exhausted()),
@@ -225,23 +192,12 @@ async fn an_exhausted_budget_stops_every_layer() {
     assert!(err.to_string().contains("retry budget exhausted"), "{err}");
 
     // An empty budget: a part COS received corrupted (BadDigest) is not resent by the upload.
-    let mock = MockTransport::new();
-    multipart_rules(&mock);
-    mock.add(
-        Rule::any()
-            .method(Method::PUT)
-            .query_present("partNumber")
-            .reply(MockResponse::cos_error(
-                400,
-                "BadDigest",
-                "The Content-MD5 you specified did not match.",
-            )),
-    );
-    let up = uploader(client(&mock, policy(RetryBudget::new(0, 5, 10, 0))));
-    let err = up
-        .upload(UploadRequest::new(key(), Source::bytes(vec![7u8; 3 * MIB])))
-        .await
-        .unwrap_err();
+    let mock = multipart_mock(MockResponse::cos_error(
+        400,
+        "BadDigest",
+        "The Content-MD5 you specified did not match.",
+    ));
+    let err = failed_upload(&mock, RetryBudget::new(0, 5, 10, 0), 3 * MIB).await;
     assert_eq!(count(&mock, Method::PUT, "partNumber="), 1, "{err}");
     let call = err.call_error().unwrap();
     assert_eq!(call.kind(), CallErrorKind::Failed);
