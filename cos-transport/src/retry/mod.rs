@@ -1,5 +1,8 @@
-//! The retry policy: how many attempts, which failures are retried ([`classify`]), how long to
-//! wait ([`Backoff`], full jitter with an injectable RNG) and the shared [`RetryBudget`].
+//! The retry policy: how many attempts, which failures are retried (the crate-private
+//! classification in `classify.rs`, the client's own vocabulary: callers see the client's
+//! `ErrorKind`), how long to wait ([`Backoff`], full jitter with an injectable RNG) and the
+//! shared [`RetryBudget`]; and the permission the layers above ask before they send something
+//! again ([`RetryPolicy::resend_permit`]).
 
 mod backoff;
 mod budget;
@@ -14,7 +17,7 @@ use rand::{RngCore, SeedableRng};
 
 pub use backoff::Backoff;
 pub use budget::RetryBudget;
-pub use classify::{Failure, RetryClass, classify};
+pub(crate) use classify::{Failure, RetryClass, classify};
 
 type SharedRng = Arc<Mutex<Box<dyn RngCore + Send>>>;
 
@@ -73,12 +76,12 @@ impl RetryPolicy {
     }
 
     /// Classifies a failure under this policy.
-    pub fn classify(&self, failure: Failure<'_>, idempotent: bool) -> Option<RetryClass> {
+    pub(crate) fn classify(&self, failure: Failure<'_>, idempotent: bool) -> Option<RetryClass> {
         classify(failure, idempotent, self.server_errors_for_non_idempotent)
     }
 
     /// The wait before retry number `retry` (1 for the first) of a failure of `class`.
-    pub fn delay(&self, class: RetryClass, retry: u32) -> Duration {
+    pub(crate) fn delay(&self, class: RetryClass, retry: u32) -> Duration {
         let backoff = if class == RetryClass::SlowDown {
             self.slow_down
         } else {
