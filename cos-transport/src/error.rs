@@ -126,7 +126,7 @@ impl fmt::Display for Seconds {
         let ms = self.0.as_millis();
         if ms < 1000 {
             write!(f, "{ms} ms")
-        } else if ms % 1000 == 0 {
+        } else if ms.is_multiple_of(1000) {
             write!(f, "{} s", ms / 1000)
         } else {
             write!(f, "{:.1} s", self.0.as_secs_f64())
@@ -326,11 +326,9 @@ mod tests {
             err.to_string(),
             "could not connect to 127.0.0.1:9: Connection refused (os error 111)"
         );
-        let err = TransportError::timeout_after(
-            TimeoutKind::ResponseHeaders,
-            Duration::from_secs(30),
-        )
-        .with_peer("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com:443");
+        let err =
+            TransportError::timeout_after(TimeoutKind::ResponseHeaders, Duration::from_secs(30))
+                .with_peer("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com:443");
         assert_eq!(
             err.to_string(),
             "no response from examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com:443 within 30 s"
