@@ -41,7 +41,7 @@ fn classify_cos(e: &CosError) -> FaultKind {
 /// Classifies a client error.
 pub(crate) fn classify(e: &cos_transport::Error) -> FaultKind {
     match e.kind() {
-        ErrorKind::CredentialsExpired { .. } => FaultKind::CredentialExpired,
+        ErrorKind::CredentialsRefused { .. } => FaultKind::CredentialExpired,
         ErrorKind::Service(c) => classify_cos(c),
         ErrorKind::Transport(t) if t.is_timeout() => FaultKind::Timeout,
         ErrorKind::Transport(t) => FaultKind::Connection {
