@@ -237,7 +237,10 @@ async fn a_200_html_page_says_what_the_body_was() {
 
 #[tokio::test]
 async fn a_200_error_document_on_complete_is_cos_error_sent_at_most_four_times() {
-    let body = cos_error_body("InternalError", "We encountered an internal error. Please try again.");
+    let body = cos_error_body(
+        "InternalError",
+        "We encountered an internal error. Please try again.",
+    );
     let (addr, requests) = canned(Some(http_response(
         "200 OK",
         &[
@@ -249,7 +252,8 @@ async fn a_200_error_document_on_complete_is_cos_error_sent_at_most_four_times()
     .await;
     let mut parts = CompletedParts::new();
     parts.insert(PartNumber::new(1).unwrap(), ETag::new("\"abc\""));
-    let op = CompleteMultipartUpload::new(key("videos/a.mp4"), UploadId::new("1700-u").unwrap(), parts);
+    let op =
+        CompleteMultipartUpload::new(key("videos/a.mp4"), UploadId::new("1700-u").unwrap(), parts);
     let err = client(&format!("http://{addr}"), Duration::from_secs(5))
         .execute(&op)
         .await

@@ -282,9 +282,14 @@ mod tests {
         let shown = display_url(&uri(
             "https://b.cos.r.myqcloud.com/k?response-content-type=a&q-sign-algorithm=sha1&q-ak=AKID&q-signature=abc&x-cos-security-token=t",
         ));
-        assert_eq!(shown, "https://b.cos.r.myqcloud.com/k?response-content-type=a");
         assert_eq!(
-            display_url(&uri("https://b.cos.r.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1")),
+            shown,
+            "https://b.cos.r.myqcloud.com/k?response-content-type=a"
+        );
+        assert_eq!(
+            display_url(&uri(
+                "https://b.cos.r.myqcloud.com/k?sign=q-sign-algorithm%3Dsha1"
+            )),
             "https://b.cos.r.myqcloud.com/k"
         );
         assert_eq!(
