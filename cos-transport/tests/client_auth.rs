@@ -124,13 +124,10 @@ async fn skew_is_retried_once_only() {
 }
 
 fn temp_key(n: u64, start: u64, lifetime: u64) -> TemporaryKey {
-    TemporaryKey {
-        tmp_secret_id: format!("AKIDtemporary{n}"),
-        tmp_secret_key: format!("temporary-secret-{n}"),
-        security_token: format!("session-token-{n}"),
-        start_time: start,
-        expired_time: start + lifetime,
-    }
+    TemporaryKey::new(format!("AKIDtemporary{n}"), format!("temporary-secret-{n}"))
+        .with_security_token(format!("session-token-{n}"))
+        .with_start_time(start)
+        .with_expired_time(start + lifetime)
 }
 
 fn temp_lookup(id: &str) -> Option<Credentials> {

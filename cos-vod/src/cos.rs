@@ -268,16 +268,17 @@ fn unix(t: SystemTime) -> u64 {
 
 fn to_transport_key(key: &TemporaryKey, now: SystemTime) -> cos_transport::TemporaryKey {
     let start = unix(now);
-    cos_transport::TemporaryKey {
-        tmp_secret_id: key.secret_id().to_owned(),
-        tmp_secret_key: key.secret_key().to_owned(),
-        security_token: key.security_token().unwrap_or_default().to_owned(),
-        start_time: start,
-        expired_time: key
-            .expiration()
-            .map(unix)
-            .unwrap_or(start + 24 * 3600)
-            .max(start + 1),
+    let expires = key
+        .expiration()
+        .map(unix)
+        .unwrap_or(start + 24 * 3600)
+        .max(start + 1);
+    let handed = cos_transport::TemporaryKey::new(key.secret_id(), key.secret_key())
+        .with_start_time(start)
+        .with_expired_time(expires);
+    match key.security_token() {
+        Some(token) => handed.with_security_token(token),
+        None => handed,
     }
 }
 
@@ -358,8 +359,8 @@ async fn next_keys(
     if let Ok(mut guard) = state.lock() {
         *guard = Some(Handed {
             key: usable,
-            start: handed.start_time,
-            expires: handed.expired_time,
+            start: handed.start_time().unwrap_or_default(),
+            expires: handed.expired_time().unwrap_or_default(),
         });
     }
     Ok(handed)
