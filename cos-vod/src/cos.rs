@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cos_model::{BucketName, Endpoint, ObjectKey, Region};
 use cos_transport::{
     BoxError, Client, DynTransport, HyperTransport, RetryPolicy, StaticCredentials,
-    TemporaryCredentials,
+    TemporaryCredentials, TemporaryKey,
 };
 use cos_upload::checkpoint::{SourceFingerprint, checkpoint_id};
 use cos_upload::{
@@ -22,7 +22,7 @@ use cos_upload::{
 };
 use futures_util::future::BoxFuture;
 
-use crate::auth::{TemporaryKey, region_from_endpoint};
+use crate::auth::region_from_endpoint;
 use crate::core::HaltMode;
 use crate::engine::{
     DiscardJob, EngineOutcome, JobCredentials, UploadControl, UploadEngine, UploadJob, UploadTarget,
@@ -266,20 +266,17 @@ fn unix(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-fn to_transport_key(key: &TemporaryKey, now: SystemTime) -> cos_transport::TemporaryKey {
+/// The key as the client's credential callback hands it out: its lifetime counted from now
+/// (the client does not anchor its clock on it), a day for a key without an expiry.
+fn to_transport_key(key: &TemporaryKey, now: SystemTime) -> TemporaryKey {
     let start = unix(now);
     let expires = key
-        .expiration()
-        .map(unix)
-        .unwrap_or(start + 24 * 3600)
-        .max(start + 1);
-    let handed = cos_transport::TemporaryKey::new(key.secret_id(), key.secret_key())
+        .expired_time()
+        .unwrap_or(start.saturating_add(24 * 3600))
+        .max(start.saturating_add(1));
+    key.clone()
         .with_start_time(start)
-        .with_expired_time(expires);
-    match key.security_token() {
-        Some(token) => handed.with_security_token(token),
-        None => handed,
-    }
+        .with_expired_time(expires)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -329,7 +326,7 @@ async fn next_keys(
     initial: TemporaryKey,
     refresh: Option<crate::engine::Refresher>,
     signal: Arc<ExpirySignal>,
-) -> Result<cos_transport::TemporaryKey, BoxError> {
+) -> Result<TemporaryKey, BoxError> {
     let now = SystemTime::now();
     let previous = state
         .lock()

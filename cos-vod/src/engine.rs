@@ -6,10 +6,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+use cos_transport::TemporaryKey;
 use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 
-use crate::auth::TemporaryKey;
 use crate::core::HaltMode;
 use crate::event::{FailureInfo, UploadResult};
 use crate::id::FileId;

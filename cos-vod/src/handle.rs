@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::SystemTime;
 
+use cos_transport::TemporaryKey;
 use futures_util::Stream;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::auth::{TemporaryKey, UploadAuth, UploadGrant};
+use crate::auth::{UploadAuth, UploadGrant};
 use crate::config::VodUploaderBuilder;
 use crate::engine::UploadEngine;
 use crate::error::VodError;

@@ -75,11 +75,14 @@ mod task;
 pub mod transition;
 
 pub use auth::{
-    AuthExpiry, GrantKind, GrantProvider, GrantRequest, TemporaryKey, UploadAddress, UploadAuth,
-    UploadGrant, region_from_endpoint,
+    AuthExpiry, GrantKind, GrantProvider, GrantRequest, UploadAddress, UploadAuth, UploadGrant,
+    region_from_endpoint,
 };
 pub use config::{TargetDefaults, VodUploaderBuilder};
 pub use cos::{CosEngine, CosEngineBuilder, EngineBuildError};
+/// Temporary (STS) keys for a file: cos-transport's type (secret and token wiped on drop,
+/// redacted in `Debug`).
+pub use cos_transport::TemporaryKey;
 pub use error::VodError;
 pub use event::{
     CancelReason, FailureInfo, FailureKind, FileRef, ListCounts, UploadResult, VodEvent,
