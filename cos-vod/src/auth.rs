@@ -11,7 +11,7 @@ use serde::Deserialize;
 use cos_transport::TemporaryKey;
 
 use crate::error::VodError;
-use crate::event::FailureInfo;
+use crate::failure::FailureInfo;
 use crate::id::FileId;
 
 /// Credentials for one file plus, optionally, where to put it: the shape of a server's

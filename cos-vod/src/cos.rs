@@ -27,7 +27,8 @@ use crate::core::HaltMode;
 use crate::engine::{
     DiscardJob, EngineOutcome, JobCredentials, UploadControl, UploadEngine, UploadJob, UploadTarget,
 };
-use crate::event::{FailureInfo, FailureKind, UploadResult};
+use crate::event::UploadResult;
+use crate::failure::{FailureInfo, FailureKind};
 use crate::source::FileSource;
 
 /// Why a [`CosEngine`] could not be built.

@@ -11,7 +11,8 @@ use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 
 use crate::core::HaltMode;
-use crate::event::{FailureInfo, UploadResult};
+use crate::event::UploadResult;
+use crate::failure::FailureInfo;
 use crate::id::FileId;
 use crate::source::{FileSource, Fingerprint};
 

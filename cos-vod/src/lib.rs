@@ -65,6 +65,7 @@ mod cos;
 pub mod engine;
 mod error;
 mod event;
+mod failure;
 mod handle;
 mod id;
 mod listener;
@@ -84,9 +85,8 @@ pub use cos::{CosEngine, CosEngineBuilder, EngineBuildError};
 /// redacted in `Debug`).
 pub use cos_transport::TemporaryKey;
 pub use error::VodError;
-pub use event::{
-    CancelReason, FailureInfo, FailureKind, FileRef, ListCounts, UploadResult, VodEvent,
-};
+pub use event::{CancelReason, FileRef, ListCounts, UploadResult, VodEvent};
+pub use failure::{FailureInfo, FailureKind};
 pub use handle::{EventStream, VodUploader};
 pub use id::{FileId, Target};
 pub use listener::VodListener;

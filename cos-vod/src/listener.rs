@@ -4,7 +4,8 @@
 
 use std::future::Future;
 
-use crate::event::{CancelReason, FailureInfo, FileRef, ListCounts, UploadResult, VodEvent};
+use crate::event::{CancelReason, FileRef, ListCounts, UploadResult, VodEvent};
+use crate::failure::FailureInfo;
 use crate::handle::EventStream;
 
 /// Callbacks for the list's events; every method has a default that does nothing.

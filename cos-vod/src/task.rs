@@ -18,7 +18,8 @@ use crate::engine::{
     UploadTarget,
 };
 use crate::error::VodError;
-use crate::event::{FailureInfo, FailureKind, VodEvent};
+use crate::event::VodEvent;
+use crate::failure::{FailureInfo, FailureKind};
 use crate::handle::VodUploader;
 use crate::id::{FileId, Target};
 use crate::snapshot::FileSnapshot;

@@ -10,7 +10,8 @@ mod entry;
 use entry::{Entry, Meter};
 
 use crate::error::VodError;
-use crate::event::{CancelReason, FailureInfo, FileRef, ListCounts, UploadResult, VodEvent};
+use crate::event::{CancelReason, FileRef, ListCounts, UploadResult, VodEvent};
+use crate::failure::FailureInfo;
 use crate::id::{FileId, Target};
 use crate::snapshot::FileSnapshot;
 use crate::source::Fingerprint;

@@ -1,7 +1,7 @@
 //! Unit tests of the core: the familiar flows, step by step.
 
 use super::*;
-use crate::event::FailureKind;
+use crate::failure::FailureKind;
 
 fn new_file(name: &str) -> NewFile {
     NewFile {
