@@ -59,6 +59,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod auth;
+mod command;
 mod config;
 pub mod core;
 mod cos;
@@ -72,6 +73,8 @@ mod listener;
 mod snapshot;
 mod source;
 mod state;
+mod stream;
+mod target;
 mod task;
 pub mod transition;
 
@@ -79,7 +82,7 @@ pub use auth::{
     AuthExpiry, GrantKind, GrantProvider, GrantRequest, UploadAddress, UploadAuth, UploadGrant,
     region_from_endpoint,
 };
-pub use config::{TargetDefaults, VodUploaderBuilder};
+pub use config::VodUploaderBuilder;
 pub use cos::{CosEngine, CosEngineBuilder, EngineBuildError};
 /// Temporary (STS) keys for a file: cos-transport's type (secret and token wiped on drop,
 /// redacted in `Debug`).
@@ -87,12 +90,14 @@ pub use cos_transport::TemporaryKey;
 pub use error::VodError;
 pub use event::{CancelReason, FileRef, ListCounts, UploadResult, VodEvent};
 pub use failure::{FailureInfo, FailureKind};
-pub use handle::{EventStream, VodUploader};
+pub use handle::VodUploader;
 pub use id::{FileId, Target};
 pub use listener::VodListener;
 pub use snapshot::FileSnapshot;
 pub use source::{AddOptions, FileSource, Fingerprint, SourceInfo};
 pub use state::{FileState, ListState};
+pub use stream::EventStream;
+pub use target::TargetDefaults;
 
 // The README's examples are compiled (and the runnable ones run) as doctests here, where every
 // crate they use is a dependency, so the README cannot drift from the API.

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use crate::event::{CancelReason, FileRef, ListCounts, UploadResult, VodEvent};
 use crate::failure::FailureInfo;
-use crate::handle::EventStream;
+use crate::stream::EventStream;
 
 /// Callbacks for the list's events; every method has a default that does nothing.
 /// Methods are awaited one at a time, in event order.

@@ -7,12 +7,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::auth::{GrantKind, GrantProvider, GrantRequest, UploadGrant, region_from_endpoint};
-use crate::config::{TargetDefaults, VodUploaderBuilder};
-use crate::core::{Effect, HaltMode, ListCore, NewFile, Outcome};
+use crate::auth::{GrantKind, GrantProvider, GrantRequest, UploadGrant};
+use crate::command::{Command, Reply, Verb};
+use crate::core::{CoreConfig, Effect, HaltMode, ListCore, NewFile, Outcome};
 use crate::engine::{
     DiscardJob, EngineOutcome, JobCredentials, Refresher, UploadControl, UploadEngine, UploadJob,
     UploadTarget,
@@ -20,72 +20,9 @@ use crate::engine::{
 use crate::error::VodError;
 use crate::event::VodEvent;
 use crate::failure::{FailureInfo, FailureKind};
-use crate::handle::VodUploader;
 use crate::id::{FileId, Target};
-use crate::snapshot::FileSnapshot;
-use crate::source::{AddOptions, FileSource, Fingerprint, SourceInfo};
-use crate::state::ListState;
-
-pub(crate) type Reply<T> = oneshot::Sender<Result<T, VodError>>;
-
-/// A verb on one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verb {
-    Delete,
-    Cancel,
-    Pause,
-    Resume,
-}
-
-/// What a handle asks the task.
-pub(crate) enum Command {
-    Add {
-        info: SourceInfo,
-        source: FileSource,
-        options: AddOptions,
-        reply: Reply<FileId>,
-    },
-    Verb {
-        verb: Verb,
-        target: Target,
-        reply: Reply<FileId>,
-    },
-    List {
-        reply: Reply<Vec<FileSnapshot>>,
-    },
-    File {
-        target: Target,
-        reply: Reply<FileSnapshot>,
-    },
-    State {
-        reply: Reply<ListState>,
-    },
-    Clean {
-        reply: Reply<()>,
-    },
-    Start {
-        reply: Reply<()>,
-    },
-    Stop {
-        reply: Reply<()>,
-    },
-    Auth {
-        /// `None` only with `resume_only`: the one file awaiting credentials.
-        target: Option<Target>,
-        grant: UploadGrant,
-        /// Keep the target (bucket, region, key) of the file's earlier grant.
-        keys_only: bool,
-        /// Only for a file in `AwaitingAuth` (`resume_upload_with_*`).
-        resume_only: bool,
-        reply: Reply<FileId>,
-    },
-    Subscribe {
-        reply: Reply<mpsc::UnboundedReceiver<VodEvent>>,
-    },
-    Shutdown {
-        reply: Reply<()>,
-    },
-}
+use crate::source::{FileSource, Fingerprint};
+use crate::target::{TargetDefaults, missing, resolve};
 
 /// What upload tasks and credential fetches report back.
 enum Internal {
@@ -151,15 +88,30 @@ struct Driver {
     clock: tokio::time::Instant,
 }
 
-pub(crate) fn spawn(builder: VodUploaderBuilder) -> VodUploader {
-    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+/// What the task starts with: the list's settings.
+pub(crate) struct Settings {
+    /// The engine uploads go through.
+    pub engine: Arc<dyn UploadEngine>,
+    /// Where credentials are pulled from, if anywhere.
+    pub provider: Option<Arc<dyn GrantProvider>>,
+    /// The core's settings.
+    pub core: CoreConfig,
+    /// The target for files whose credentials do not name one.
+    pub defaults: TargetDefaults,
+    /// Pushed keys expiring within this margin count as expired when a file starts.
+    pub expiry_margin: Duration,
+}
+
+/// Spawns the task that owns the list (on the current tokio runtime); it serves `commands`
+/// until every sender is dropped or it is told to shut down.
+pub(crate) fn spawn(settings: Settings, commands: mpsc::UnboundedReceiver<Command>) {
     let (int_tx, int_rx) = mpsc::unbounded_channel();
     let driver = Driver {
-        core: ListCore::new(builder.core),
-        engine: builder.engine,
-        provider: builder.provider,
-        defaults: builder.defaults,
-        expiry_margin: builder.expiry_margin,
+        core: ListCore::new(settings.core),
+        engine: settings.engine,
+        provider: settings.provider,
+        defaults: settings.defaults,
+        expiry_margin: settings.expiry_margin,
         specs: HashMap::new(),
         grants: HashMap::new(),
         targets: HashMap::new(),
@@ -168,51 +120,7 @@ pub(crate) fn spawn(builder: VodUploaderBuilder) -> VodUploader {
         internal: int_tx,
         clock: tokio::time::Instant::now(),
     };
-    tokio::spawn(driver.run(cmd_rx, int_rx));
-    VodUploader::new(cmd_tx)
-}
-
-fn missing(what: &str) -> FailureInfo {
-    FailureInfo::new(
-        FailureKind::Target,
-        format!("Missing{what}"),
-        format!(
-            "no {} for this file: neither its credentials nor the list's defaults name one",
-            what.to_lowercase()
-        ),
-    )
-}
-
-/// Where a file goes: the key given with the file, else the grant's, else the file name
-/// (after the default prefix); bucket, region and endpoint from the grant, else the defaults.
-fn resolve(
-    spec: &FileSpec,
-    grant: Option<&UploadGrant>,
-    defaults: &TargetDefaults,
-) -> Result<UploadTarget, FailureInfo> {
-    let endpoint = grant
-        .and_then(|g| g.endpoint.clone())
-        .or_else(|| defaults.endpoint.clone());
-    let bucket = grant
-        .and_then(|g| g.bucket.clone())
-        .or_else(|| defaults.bucket.clone())
-        .ok_or_else(|| missing("Bucket"))?;
-    let region = grant
-        .and_then(|g| g.region.clone())
-        .or_else(|| defaults.region.clone())
-        .or_else(|| endpoint.as_deref().and_then(region_from_endpoint))
-        .ok_or_else(|| missing("Region"))?;
-    let key = spec
-        .key
-        .clone()
-        .or_else(|| grant.and_then(|g| g.key.clone()))
-        .unwrap_or_else(|| format!("{}{}", defaults.key_prefix, spec.name));
-    Ok(UploadTarget {
-        endpoint,
-        bucket,
-        region,
-        key,
-    })
+    tokio::spawn(driver.run(commands, int_rx));
 }
 
 /// Sends `value` now, or once every wait finished (the first failure wins).
@@ -548,7 +456,9 @@ impl Driver {
                 file,
                 source: spec.source.clone(),
                 fingerprint: spec.fingerprint.clone(),
-                target: known_target.or_else(|| resolve(&spec, grant.as_ref(), &defaults).ok()),
+                target: known_target.or_else(|| {
+                    resolve(&spec.name, spec.key.as_deref(), grant.as_ref(), &defaults).ok()
+                }),
                 credentials: grant.map(|g| g.credentials),
             };
             match engine.discard(job).await {
@@ -622,7 +532,12 @@ impl Driver {
 
     fn resolve_target(&self, file: FileId) -> Result<UploadTarget, FailureInfo> {
         let spec = self.specs.get(&file).ok_or_else(|| missing("File"))?;
-        resolve(spec, self.grants.get(&file), &self.defaults)
+        resolve(
+            &spec.name,
+            spec.key.as_deref(),
+            self.grants.get(&file),
+            &self.defaults,
+        )
     }
 
     fn launch(&mut self, file: FileId, queue: &mut VecDeque<Effect>) {
