@@ -17,6 +17,10 @@
 //! - credentials are per file; an expired token puts only that file in `AwaitingAuth` and
 //!   emits `TokenExpired`, never a silent stall.
 //!
+//! What the familiar SDKs do, which these docs compare against ("as the familiar SDK", "the
+//! JS SDK reports …"), is written down with the versions read in
+//! `shared/spec/vod-upload-list.md`.
+//!
 //! Layers: [`transition`] (the table), [`core`] (the sans-IO state machine, driven by
 //! proptest), the async [`VodUploader`] handle over one task that owns the list, and the
 //! [`engine::UploadEngine`] it drives ([`CosEngine`]: cos-upload over cos-transport).
