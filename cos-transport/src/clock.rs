@@ -1,5 +1,5 @@
 //! Time: the [`Clock`] the client reads (injectable for tests) and the shared [`ClockOffset`]
-//! learnt from the server (COS rejects signatures made with a skewed clock, §5.8).
+//! learnt from the server (COS rejects signatures made with a skewed clock).
 
 use std::sync::Arc;
 use std::sync::Mutex;

@@ -124,13 +124,10 @@ async fn skew_is_retried_once_only() {
 }
 
 fn temp_key(n: u64, start: u64, lifetime: u64) -> TemporaryKey {
-    TemporaryKey {
-        tmp_secret_id: format!("AKIDtemporary{n}"),
-        tmp_secret_key: format!("temporary-secret-{n}"),
-        security_token: format!("session-token-{n}"),
-        start_time: start,
-        expired_time: start + lifetime,
-    }
+    TemporaryKey::new(format!("AKIDtemporary{n}"), format!("temporary-secret-{n}"))
+        .with_security_token(format!("session-token-{n}"))
+        .with_start_time(start)
+        .with_expired_time(start + lifetime)
 }
 
 fn temp_lookup(id: &str) -> Option<Credentials> {
@@ -354,6 +351,78 @@ async fn credentials_refused_twice_is_a_typed_error() {
         }
     ));
     assert!(!err.is_temporary_credentials_refused());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_callback_key_without_times_signs_with_its_token_until_refused() {
+    let clock = ManualClock::at_unix(T0);
+    let fetches = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&fetches);
+    let provider = TemporaryCredentials::new(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async {
+            Ok::<_, BoxError>(
+                TemporaryKey::new("AKIDtemporary7", "temporary-secret-7")
+                    .with_security_token("session-token-7"),
+            )
+        }
+    });
+    let mock = temp_server(clock.clone());
+    let client = Client::builder(endpoint())
+        .bucket(bucket())
+        .credentials(provider)
+        .transport(mock.clone())
+        .clock(clock.clone())
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    client
+        .execute(&PutObject::new(key("k"), "x"))
+        .await
+        .unwrap();
+    // no ExpiredTime: the key is kept however long it is used
+    clock.advance(Duration::from_secs(86_400));
+    client
+        .execute(&PutObject::new(key("k"), "y"))
+        .await
+        .unwrap();
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    assert_eq!(mock.request_count(), 2);
+    let last = mock.requests().pop().unwrap();
+    assert_eq!(last.header("x-cos-security-token"), Some("session-token-7"));
+    assert_eq!(client.clock_offset_millis(), 0, "no StartTime, no anchor");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unusable_callback_key_is_a_typed_error_and_nothing_is_sent() {
+    let provider = TemporaryCredentials::new(|| async {
+        Ok::<_, BoxError>(
+            TemporaryKey::new("AKIDtemporary1", "temporary-secret-1")
+                .with_security_token("session-token-1")
+                .with_start_time(T0)
+                .with_expired_time(T0),
+        )
+    });
+    let mock = MockTransport::new();
+    let client = Client::builder(endpoint())
+        .bucket(bucket())
+        .credentials(provider)
+        .transport(mock.clone())
+        .build()
+        .unwrap();
+    let err = client
+        .execute(&HeadObject::new(key("k")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Credentials(CredentialError::Invalid(_))
+        ),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("temporary-secret-1"), "{err}");
+    assert_eq!(mock.request_count(), 0);
 }
 
 #[tokio::test(start_paused = true)]

@@ -389,13 +389,10 @@ async fn temporary_keys_expiring_mid_upload_are_refreshed() {
         let key = issuer.issue_temporary_key(Duration::from_secs(2));
         async move {
             let k = key.map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
-            Ok(TemporaryKey {
-                tmp_secret_id: k.tmp_secret_id,
-                tmp_secret_key: k.tmp_secret_key,
-                security_token: k.session_token,
-                start_time: u64::try_from(k.start_time).unwrap_or(0),
-                expired_time: u64::try_from(k.expired_time).unwrap_or(0),
-            })
+            Ok(TemporaryKey::new(k.tmp_secret_id, k.tmp_secret_key)
+                .with_security_token(k.session_token)
+                .with_start_time(u64::try_from(k.start_time).unwrap_or(0))
+                .with_expired_time(u64::try_from(k.expired_time).unwrap_or(0)))
         }
     })
     .refresh_before(Duration::ZERO)

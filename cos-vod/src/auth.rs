@@ -8,81 +8,11 @@ use base64::Engine as _;
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
 
+use cos_transport::TemporaryKey;
+
 use crate::error::VodError;
-use crate::event::FailureInfo;
+use crate::failure::FailureInfo;
 use crate::id::FileId;
-
-/// Temporary (STS) keys for one file. `Debug` never shows the secret or the token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct TemporaryKey {
-    secret_id: String,
-    secret_key: String,
-    security_token: Option<String>,
-    expiration: Option<SystemTime>,
-}
-
-impl TemporaryKey {
-    /// Keys without a token or expiry (permanent keys, for tests and debugging).
-    pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
-        Self {
-            secret_id: secret_id.into(),
-            secret_key: secret_key.into(),
-            security_token: None,
-            expiration: None,
-        }
-    }
-
-    /// Adds the STS security token.
-    pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
-        self.security_token = Some(token.into());
-        self
-    }
-
-    /// Sets when the keys expire.
-    pub fn with_expiration(mut self, at: SystemTime) -> Self {
-        self.expiration = Some(at);
-        self
-    }
-
-    /// The SecretId.
-    pub fn secret_id(&self) -> &str {
-        &self.secret_id
-    }
-
-    /// The SecretKey.
-    pub fn secret_key(&self) -> &str {
-        &self.secret_key
-    }
-
-    /// The security token, for temporary keys.
-    pub fn security_token(&self) -> Option<&str> {
-        self.security_token.as_deref()
-    }
-
-    /// When the keys expire, if known.
-    pub fn expiration(&self) -> Option<SystemTime> {
-        self.expiration
-    }
-
-    /// Whether the keys are expired (or expire within `margin`) at `now`.
-    pub fn is_expired(&self, now: SystemTime, margin: Duration) -> bool {
-        self.expiration.is_some_and(|at| at <= now + margin)
-    }
-}
-
-impl fmt::Debug for TemporaryKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TemporaryKey")
-            .field("secret_id", &self.secret_id)
-            .field("secret_key", &"<redacted>")
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "<redacted>"),
-            )
-            .field("expiration", &self.expiration)
-            .finish()
-    }
-}
 
 /// Credentials for one file plus, optionally, where to put it: the shape of a server's
 /// "create upload" answer (temporary keys, bucket, region, key). Missing target fields are
@@ -304,7 +234,11 @@ impl UploadAuth {
             .with_security_token(self.security_token);
         match self.expiry {
             AuthExpiry::At(at) => key.with_expiration(at),
-            AuthExpiry::After(d) => key.with_expiration(now + d),
+            // A lifetime beyond any representable time is no expiry at all.
+            AuthExpiry::After(d) => match now.checked_add(d) {
+                Some(at) => key.with_expiration(at),
+                None => key,
+            },
             AuthExpiry::Unknown => key,
         }
     }
@@ -438,6 +372,17 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(n.expiry, AuthExpiry::After(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn a_huge_lifetime_is_no_expiry_not_a_panic() {
+        let auth = UploadAuth::from_base64_json(&b64(
+            r#"{"AccessKeyId":"i","AccessKeySecret":"s","SecurityToken":"t","Expiration":18446744073709551615}"#,
+        ))
+        .unwrap();
+        let key = auth.into_key(SystemTime::now());
+        assert_eq!(key.expired_time(), None);
+        assert!(!key.is_expired(SystemTime::now(), Duration::from_secs(30)));
     }
 
     #[test]

@@ -1,37 +1,41 @@
-//! The list's settings and its builder.
+//! `VodUploaderBuilder`: the list's settings; it spawns the task that owns the list and
+//! hands out the first handle.
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::mpsc;
 
 use crate::auth::GrantProvider;
 use crate::core::CoreConfig;
 use crate::engine::UploadEngine;
 use crate::handle::VodUploader;
+use crate::target::TargetDefaults;
+use crate::task::{self, Settings};
 
-/// Default bucket, region and endpoint for files whose credentials do not name them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TargetDefaults {
-    /// The endpoint URL.
-    pub endpoint: Option<String>,
-    /// The bucket.
-    pub bucket: Option<String>,
-    /// The region.
-    pub region: Option<String>,
-    /// A prefix for keys derived from file names.
-    pub key_prefix: String,
+impl VodUploader {
+    /// Starts building a list over an upload engine (see [`crate::CosEngine`]).
+    pub fn builder(engine: impl UploadEngine) -> VodUploaderBuilder {
+        VodUploaderBuilder::new(Arc::new(engine))
+    }
+
+    /// Starts building a list over a shared upload engine.
+    pub fn builder_shared(engine: Arc<dyn UploadEngine>) -> VodUploaderBuilder {
+        VodUploaderBuilder::new(engine)
+    }
 }
 
 /// Builds a [`VodUploader`].
 pub struct VodUploaderBuilder {
-    pub(crate) engine: Arc<dyn UploadEngine>,
-    pub(crate) provider: Option<Arc<dyn GrantProvider>>,
-    pub(crate) core: CoreConfig,
-    pub(crate) defaults: TargetDefaults,
-    pub(crate) expiry_margin: Duration,
+    engine: Arc<dyn UploadEngine>,
+    provider: Option<Arc<dyn GrantProvider>>,
+    core: CoreConfig,
+    defaults: TargetDefaults,
+    expiry_margin: Duration,
 }
 
 impl VodUploaderBuilder {
-    pub(crate) fn new(engine: Arc<dyn UploadEngine>) -> Self {
+    fn new(engine: Arc<dyn UploadEngine>) -> Self {
         Self {
             engine,
             provider: None,
@@ -61,7 +65,7 @@ impl VodUploaderBuilder {
 
     /// Pull credentials per file from this provider (otherwise they are pushed with
     /// `set_upload_auth_and_address`/`set_sts_token` when `UploadStarted` asks).
-    pub fn provider(mut self, provider: impl crate::auth::GrantProvider) -> Self {
+    pub fn provider(mut self, provider: impl GrantProvider) -> Self {
         self.provider = Some(Arc::new(provider));
         self.core.pull_credentials = true;
         self
@@ -101,6 +105,15 @@ impl VodUploaderBuilder {
 
     /// Spawns the task that owns the list (on the current tokio runtime) and returns its handle.
     pub fn spawn(self) -> VodUploader {
-        crate::task::spawn(self)
+        let (commands, inbox) = mpsc::unbounded_channel();
+        let settings = Settings {
+            engine: self.engine,
+            provider: self.provider,
+            core: self.core,
+            defaults: self.defaults,
+            expiry_margin: self.expiry_margin,
+        };
+        task::spawn(settings, inbox);
+        VodUploader::new(commands)
     }
 }

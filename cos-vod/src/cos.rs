@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cos_model::{BucketName, Endpoint, ObjectKey, Region};
 use cos_transport::{
     BoxError, Client, DynTransport, HyperTransport, RetryPolicy, StaticCredentials,
-    TemporaryCredentials,
+    TemporaryCredentials, TemporaryKey,
 };
 use cos_upload::{
     Checkpoint, CheckpointStore, DirStore, PartPolicy, Source, UploadError, UploadOptions,
@@ -25,12 +25,13 @@ use cos_upload::{
 };
 use futures_util::future::BoxFuture;
 
-use crate::auth::{TemporaryKey, region_from_endpoint};
+use crate::auth::region_from_endpoint;
 use crate::core::HaltMode;
 use crate::engine::{
     DiscardJob, EngineOutcome, JobCredentials, UploadControl, UploadEngine, UploadJob, UploadTarget,
 };
-use crate::event::{FailureInfo, FailureKind, UploadResult};
+use crate::event::UploadResult;
+use crate::failure::{FailureInfo, FailureKind};
 use crate::source::FileSource;
 
 /// Why a [`CosEngine`] could not be built.
@@ -270,19 +271,17 @@ fn unix(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
-fn to_transport_key(key: &TemporaryKey, now: SystemTime) -> cos_transport::TemporaryKey {
+/// The key as the client's credential callback hands it out: its lifetime counted from now
+/// (the client does not anchor its clock on it), a day for a key without an expiry.
+fn to_transport_key(key: &TemporaryKey, now: SystemTime) -> TemporaryKey {
     let start = unix(now);
-    cos_transport::TemporaryKey {
-        tmp_secret_id: key.secret_id().to_owned(),
-        tmp_secret_key: key.secret_key().to_owned(),
-        security_token: key.security_token().unwrap_or_default().to_owned(),
-        start_time: start,
-        expired_time: key
-            .expiration()
-            .map(unix)
-            .unwrap_or(start + 24 * 3600)
-            .max(start + 1),
-    }
+    let expires = key
+        .expired_time()
+        .unwrap_or(start.saturating_add(24 * 3600))
+        .max(start.saturating_add(1));
+    key.clone()
+        .with_start_time(start)
+        .with_expired_time(expires)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -297,7 +296,7 @@ async fn next_keys(
     asked: Arc<AtomicBool>,
     initial: TemporaryKey,
     refresh: crate::engine::Refresher,
-) -> Result<cos_transport::TemporaryKey, BoxError> {
+) -> Result<TemporaryKey, BoxError> {
     let now = SystemTime::now();
     let key = if asked.swap(true, Ordering::SeqCst) {
         refresh()

@@ -6,12 +6,13 @@
 use std::fmt;
 use std::sync::Arc;
 
+use cos_transport::TemporaryKey;
 use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 
-use crate::auth::TemporaryKey;
 use crate::core::HaltMode;
-use crate::event::{FailureInfo, UploadResult};
+use crate::event::UploadResult;
+use crate::failure::FailureInfo;
 use crate::id::FileId;
 use crate::source::{FileSource, Fingerprint};
 

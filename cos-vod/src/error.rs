@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::event::FailureInfo;
+use crate::failure::FailureInfo;
 use crate::id::FileId;
 use crate::state::{FileState, ListState};
 use crate::transition::{FileOp, ListOp};

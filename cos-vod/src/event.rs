@@ -1,9 +1,8 @@
-//! Events the list emits, and the values they carry.
-
-use std::fmt;
+//! Events the list emits, and the values they carry (a failure's is [`FailureInfo`](crate::FailureInfo)).
 
 use serde::{Deserialize, Serialize};
 
+use crate::failure::FailureInfo;
 use crate::id::FileId;
 
 /// Which file an event is about, as it was when the event was emitted.
@@ -33,64 +32,6 @@ pub struct UploadResult {
     pub crc64: Option<u64>,
     /// The object's length.
     pub bytes: u64,
-}
-
-/// What kind of failure ended an upload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum FailureKind {
-    /// COS answered with an error (see `code`).
-    Cos,
-    /// The network or HTTP layer failed after retries.
-    Transport,
-    /// The credential provider failed or gave unusable credentials.
-    Credentials,
-    /// The local file could not be read, or changed during the upload.
-    Source,
-    /// The uploaded object did not match the local data (CRC64).
-    Integrity,
-    /// Bucket, region or key missing or invalid.
-    Target,
-    /// Anything else.
-    Other,
-}
-
-/// Why an upload failed: the COS code, message and request id when COS answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FailureInfo {
-    /// The kind of failure.
-    pub kind: FailureKind,
-    /// The COS error code (e.g. `NoSuchBucket`), or our own code for local failures.
-    pub code: String,
-    /// A human-readable message.
-    pub message: String,
-    /// The COS request id, when COS answered.
-    pub request_id: Option<String>,
-    /// The HTTP status, when COS answered.
-    pub status: Option<u16>,
-}
-
-impl FailureInfo {
-    /// A failure with no COS details.
-    pub fn new(kind: FailureKind, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            code: code.into(),
-            message: message.into(),
-            request_id: None,
-            status: None,
-        }
-    }
-}
-
-impl fmt::Display for FailureInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)?;
-        if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
-        }
-        Ok(())
-    }
 }
 
 /// Why a file left its run as `Canceled`.

@@ -1,25 +1,20 @@
-//! `VodUploader`: the cloneable handle over the task that owns the list, and the event
-//! stream it hands out.
+//! `VodUploader`: the cloneable handle over the task that owns the list; every method is a
+//! command sent to that task.
 
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::SystemTime;
 
-use futures_util::Stream;
+use cos_transport::TemporaryKey;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::auth::{TemporaryKey, UploadAuth, UploadGrant};
-use crate::config::VodUploaderBuilder;
-use crate::engine::UploadEngine;
+use crate::auth::{UploadAuth, UploadGrant};
+use crate::command::{Command, Reply, Verb};
 use crate::error::VodError;
-use crate::event::VodEvent;
 use crate::id::{FileId, Target};
 use crate::listener::{VodListener, dispatch};
 use crate::snapshot::FileSnapshot;
 use crate::source::{AddOptions, FileSource};
 use crate::state::ListState;
-use crate::task::{Command, Reply, Verb};
+use crate::stream::EventStream;
 
 /// The upload list. Cheap to clone; every clone talks to the same task. Commands are
 /// applied in the order they reach the task; index verbs (`*_at`) resolve the index then.
@@ -32,15 +27,7 @@ pub struct VodUploader {
 }
 
 impl VodUploader {
-    /// Starts building a list over an upload engine (see [`crate::CosEngine`]).
-    pub fn builder(engine: impl UploadEngine) -> VodUploaderBuilder {
-        VodUploaderBuilder::new(Arc::new(engine))
-    }
-
-    /// Starts building a list over a shared upload engine.
-    pub fn builder_shared(engine: Arc<dyn UploadEngine>) -> VodUploaderBuilder {
-        VodUploaderBuilder::new(engine)
-    }
+    // `VodUploader::builder` and `builder_shared` are with the builder, in config.rs.
 
     pub(crate) fn new(tx: mpsc::UnboundedSender<Command>) -> Self {
         Self { tx }
@@ -257,7 +244,7 @@ impl VodUploader {
     /// dropped; progress is throttled at the source). The stream ends when the list shuts down.
     pub async fn events(&self) -> Result<EventStream, VodError> {
         let rx = self.ask(|reply| Command::Subscribe { reply }).await?;
-        Ok(EventStream { rx })
+        Ok(EventStream::new(rx))
     }
 
     /// Delivers every event from now on to `listener`, on its own task: the listener may
@@ -280,25 +267,4 @@ fn sts_key(id: &str, secret: &str, token: &str, expiration: SystemTime) -> Tempo
     TemporaryKey::new(id, secret)
         .with_security_token(token)
         .with_expiration(expiration)
-}
-
-/// The list's events, as a [`Stream`].
-#[derive(Debug)]
-pub struct EventStream {
-    rx: mpsc::UnboundedReceiver<VodEvent>,
-}
-
-impl EventStream {
-    /// The next event (`None` once the list shut down).
-    pub async fn recv(&mut self) -> Option<VodEvent> {
-        self.rx.recv().await
-    }
-}
-
-impl Stream for EventStream {
-    type Item = VodEvent;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<VodEvent>> {
-        self.rx.poll_recv(cx)
-    }
 }

@@ -17,6 +17,10 @@
 //! - credentials are per file; an expired token puts only that file in `AwaitingAuth` and
 //!   emits `TokenExpired`, never a silent stall.
 //!
+//! What the familiar SDKs do, which these docs compare against ("as the familiar SDK", "the
+//! JS SDK reports …"), is written down with the versions read in
+//! `shared/spec/vod-upload-list.md`.
+//!
 //! Layers: [`transition`] (the table), [`core`] (the sans-IO state machine, driven by
 //! proptest), the async [`VodUploader`] handle over one task that owns the list, and the
 //! [`engine::UploadEngine`] it drives ([`CosEngine`]: cos-upload over cos-transport).
@@ -59,37 +63,45 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod auth;
+mod command;
 mod config;
 pub mod core;
 mod cos;
 pub mod engine;
 mod error;
 mod event;
+mod failure;
 mod handle;
 mod id;
 mod listener;
 mod snapshot;
 mod source;
 mod state;
+mod stream;
+mod target;
 mod task;
 pub mod transition;
 
 pub use auth::{
-    AuthExpiry, GrantKind, GrantProvider, GrantRequest, TemporaryKey, UploadAddress, UploadAuth,
-    UploadGrant, region_from_endpoint,
+    AuthExpiry, GrantKind, GrantProvider, GrantRequest, UploadAddress, UploadAuth, UploadGrant,
+    region_from_endpoint,
 };
-pub use config::{TargetDefaults, VodUploaderBuilder};
+pub use config::VodUploaderBuilder;
 pub use cos::{CosEngine, CosEngineBuilder, EngineBuildError};
+/// Temporary (STS) keys for a file: cos-transport's type (secret and token wiped on drop,
+/// redacted in `Debug`).
+pub use cos_transport::TemporaryKey;
 pub use error::VodError;
-pub use event::{
-    CancelReason, FailureInfo, FailureKind, FileRef, ListCounts, UploadResult, VodEvent,
-};
-pub use handle::{EventStream, VodUploader};
+pub use event::{CancelReason, FileRef, ListCounts, UploadResult, VodEvent};
+pub use failure::{FailureInfo, FailureKind};
+pub use handle::VodUploader;
 pub use id::{FileId, Target};
 pub use listener::VodListener;
 pub use snapshot::FileSnapshot;
 pub use source::{AddOptions, FileSource, Fingerprint, SourceInfo};
 pub use state::{FileState, ListState};
+pub use stream::EventStream;
+pub use target::TargetDefaults;
 
 // The README's examples are compiled (and the runnable ones run) as doctests here, where every
 // crate they use is a dependency, so the README cannot drift from the API.

@@ -4,8 +4,9 @@
 
 use std::future::Future;
 
-use crate::event::{CancelReason, FailureInfo, FileRef, ListCounts, UploadResult, VodEvent};
-use crate::handle::EventStream;
+use crate::event::{CancelReason, FileRef, ListCounts, UploadResult, VodEvent};
+use crate::failure::FailureInfo;
+use crate::stream::EventStream;
 
 /// Callbacks for the list's events; every method has a default that does nothing.
 /// Methods are awaited one at a time, in event order.

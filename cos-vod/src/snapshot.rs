@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{FailureInfo, UploadResult};
+use crate::event::UploadResult;
+use crate::failure::FailureInfo;
 use crate::id::FileId;
 use crate::state::FileState;
 

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use cos_emulator::{Emulator, FaultSpec, RunningEmulator};
 use cos_model::{BucketName, Endpoint, ObjectKey};
@@ -165,9 +165,7 @@ async fn run_list(configure: impl FnOnce(CosEngineBuilder) -> CosEngineBuilder) 
         let k = emu.issue_temporary_key(Duration::from_secs(3600)).unwrap();
         let key = TemporaryKey::new(k.tmp_secret_id, k.tmp_secret_key)
             .with_security_token(k.session_token)
-            .with_expiration(
-                UNIX_EPOCH + Duration::from_secs(u64::try_from(k.expired_time).unwrap()),
-            );
+            .with_expired_time(u64::try_from(k.expired_time).unwrap());
         keys.insert(name.clone(), key);
         files.push((name, path, data));
     }

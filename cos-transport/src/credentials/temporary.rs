@@ -1,18 +1,31 @@
-//! [`TemporaryCredentials`]: STS keys from an async callback (the getAuthorization / getSTS
+//! [`TemporaryKey`], the one client-side temporary (STS) key type of the workspace, and
+//! [`TemporaryCredentials`]: such keys from an async callback (the getAuthorization / getSTS
 //! pattern), cached and refreshed ahead of expiry, with exactly one refresh in flight however
 //! many requests wait for it.
 //!
-//! The key's `start_time` is the issuing server's clock at issue time: it anchors the client's
-//! clock offset (§5.7/§5.8) and, with the local time elapsed since the fetch, estimates the
+//! A key's `start_time` is the issuing server's clock at issue time: it anchors the client's
+//! clock offset (the same correction the client otherwise learns from a response's `Date` on
+//! `RequestTimeTooSkewed`) and, with the local time elapsed since the fetch, estimates the
 //! server's "now" for deciding when the key is due for refresh.
+//!
+//! What the provider does with a key that lacks some of its parts:
+//! - no security token: it signs without `x-cos-security-token` (permanent keys handed out
+//!   by a callback, as in tests);
+//! - no `start_time`: the key anchors nothing, is not assumed valid before it was fetched, and
+//!   its lifetime is counted from the fetch (on the client's corrected clock);
+//! - no `expired_time`: the key is used until COS refuses it, then the callback is asked again;
+//! - refused with [`CredentialError::Invalid`]: an empty id or secret, an `expired_time` not
+//!   after the `start_time`, and, for a key without `start_time` (so nothing can correct the
+//!   client's clock), an `expired_time` already past when it is fetched.
 
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cos_sign::Credentials;
+use zeroize::Zeroizing;
 
 use super::{
     ClockAnchor, CredentialError, CredentialProvider, ProvidedKeys, SigningContext, SigningMaterial,
@@ -20,27 +33,139 @@ use super::{
 use crate::error::BoxError;
 use crate::transport::BoxFuture;
 
-/// What the credential callback returns: STS temporary keys.
+/// Temporary (STS) keys: what a [`TemporaryCredentials`] callback returns, and what the
+/// crates above hand around per upload.
+///
+/// The secret key and the security token are wiped from memory when the value is dropped;
+/// `Debug` shows the id and the times, never the secret or the token.
+///
+/// ```
+/// # use cos_transport::TemporaryKey;
+/// let key = TemporaryKey::new("AKIDtmp", "k3y-value")
+///     .with_security_token("t0ken-value")
+///     .with_start_time(1_700_000_000)
+///     .with_expired_time(1_700_001_800);
+/// assert_eq!(key.security_token(), Some("t0ken-value"));
+/// let shown = format!("{key:?}");
+/// assert!(shown.contains("AKIDtmp") && shown.contains("1700001800"));
+/// assert!(!shown.contains("k3y-value") && !shown.contains("t0ken-value"));
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct TemporaryKey {
-    /// `TmpSecretId`.
-    pub tmp_secret_id: String,
-    /// `TmpSecretKey`.
-    pub tmp_secret_key: String,
-    /// `SecurityToken` / `sessionToken`.
-    pub security_token: String,
-    /// `StartTime`: the server's Unix second when the key was issued.
-    pub start_time: u64,
-    /// `ExpiredTime`: the Unix second after which the key is refused.
-    pub expired_time: u64,
+    secret_id: String,
+    secret_key: Zeroizing<String>,
+    security_token: Option<Zeroizing<String>>,
+    start_time: Option<u64>,
+    expired_time: Option<u64>,
+}
+
+impl TemporaryKey {
+    /// A key pair (`TmpSecretId`, `TmpSecretKey`) without a token or times; add them with the
+    /// `with_*` methods. Without a token these are permanent keys (tests, debugging).
+    pub fn new(secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        Self {
+            secret_id: secret_id.into(),
+            secret_key: Zeroizing::new(secret_key.into()),
+            security_token: None,
+            start_time: None,
+            expired_time: None,
+        }
+    }
+
+    /// Adds the security token (`SecurityToken` / `sessionToken`).
+    pub fn with_security_token(mut self, token: impl Into<String>) -> Self {
+        self.security_token = Some(Zeroizing::new(token.into()));
+        self
+    }
+
+    /// Sets `StartTime`: the issuing server's Unix second when the key was issued.
+    pub fn with_start_time(mut self, unix_secs: u64) -> Self {
+        self.start_time = Some(unix_secs);
+        self
+    }
+
+    /// Sets `ExpiredTime`: the Unix second after which COS refuses the key.
+    pub fn with_expired_time(mut self, unix_secs: u64) -> Self {
+        self.expired_time = Some(unix_secs);
+        self
+    }
+
+    /// Sets when the key expires, as a `SystemTime` (kept to the whole second, rounded down;
+    /// a time before 1970 is the epoch, i.e. long expired).
+    pub fn with_expiration(self, at: SystemTime) -> Self {
+        let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        self.with_expired_time(secs)
+    }
+
+    /// The `TmpSecretId`.
+    pub fn secret_id(&self) -> &str {
+        &self.secret_id
+    }
+
+    /// The `TmpSecretKey`.
+    pub fn secret_key(&self) -> &str {
+        &self.secret_key
+    }
+
+    /// The security token, if any.
+    pub fn security_token(&self) -> Option<&str> {
+        self.security_token.as_deref().map(String::as_str)
+    }
+
+    /// `StartTime`, if known: the issuing server's Unix second at issue.
+    pub fn start_time(&self) -> Option<u64> {
+        self.start_time
+    }
+
+    /// `ExpiredTime`, if known: the Unix second after which the key is refused.
+    pub fn expired_time(&self) -> Option<u64> {
+        self.expired_time
+    }
+
+    /// `ExpiredTime` as a `SystemTime`, if known.
+    pub fn expiration(&self) -> Option<SystemTime> {
+        self.expired_time
+            .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)))
+    }
+
+    /// Whether the key is expired at `now`, or expires within `margin` of it. A key without
+    /// an expiry never is.
+    pub fn is_expired(&self, now: SystemTime, margin: Duration) -> bool {
+        let Some(expires) = self.expiration() else {
+            // no expiry, or one beyond any representable time
+            return false;
+        };
+        match now.checked_add(margin) {
+            Some(deadline) => expires <= deadline,
+            // a margin beyond any representable time: every expiry is within it
+            None => true,
+        }
+    }
+
+    /// The key pair and token for signing, taking the secrets out of `self` without copying
+    /// them.
+    fn into_credentials(mut self) -> Credentials {
+        let secret_key = std::mem::take(&mut *self.secret_key);
+        let mut credentials = Credentials::new(std::mem::take(&mut self.secret_id), secret_key);
+        if let Some(mut token) = self.security_token.take().filter(|t| !t.is_empty()) {
+            credentials = credentials.with_security_token(std::mem::take(&mut *token));
+        }
+        credentials
+    }
 }
 
 impl fmt::Debug for TemporaryKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TemporaryKey")
-            .field("tmp_secret_id", &self.tmp_secret_id)
-            .field("tmp_secret_key", &format_args!("[redacted]"))
-            .field("security_token", &format_args!("[redacted]"))
+            .field("secret_id", &self.secret_id)
+            .field("secret_key", &format_args!("[redacted]"))
+            .field(
+                "security_token",
+                &self
+                    .security_token
+                    .as_ref()
+                    .map(|_| format_args!("[redacted]")),
+            )
             .field("start_time", &self.start_time)
             .field("expired_time", &self.expired_time)
             .finish()
@@ -52,8 +177,13 @@ type FetchFn = dyn Fn() -> BoxFuture<'static, Result<TemporaryKey, BoxError>> + 
 #[derive(Debug)]
 struct Cached {
     credentials: Credentials,
+    /// The key's `StartTime` (the issuing server's clock), if it had one.
+    issued: Option<u64>,
+    /// Where the key's lifetime starts on the server's clock: its `StartTime`, else the
+    /// client's corrected clock at the fetch.
     start: u64,
-    expires: u64,
+    /// The key's `ExpiredTime`, if it had one.
+    expires: Option<u64>,
     generation: u64,
     fetched_local: SystemTime,
 }
@@ -70,31 +200,36 @@ impl Cached {
         ctx.server_now.max(self.start.saturating_add(elapsed))
     }
 
-    fn lifetime(&self) -> u64 {
-        self.expires.saturating_sub(self.start)
+    /// Whether more than `margin` (capped at `lifetime / divisor`, so a short-lived key is
+    /// not refetched for every request) is left before the key expires. A key without an
+    /// expiry always has.
+    fn has_left(&self, ctx: &SigningContext<'_>, margin: u64, divisor: u64) -> bool {
+        let Some(expires) = self.expires else {
+            return true;
+        };
+        let lifetime = expires.saturating_sub(self.start);
+        let margin = margin.min(lifetime / divisor);
+        self.server_now(ctx).saturating_add(margin) < expires
     }
 
-    /// Fresh: more than the refresh margin left (the margin is at most half the lifetime, so a
-    /// short-lived key is not refetched for every request).
+    /// Fresh: more than the refresh margin left (at most half the lifetime).
     fn is_fresh(&self, ctx: &SigningContext<'_>, refresh_before: Duration) -> bool {
-        let margin = refresh_before.as_secs().min(self.lifetime() / 2);
-        self.server_now(ctx).saturating_add(margin) < self.expires
+        self.has_left(ctx, refresh_before.as_secs(), 2)
     }
 
     /// Still usable when a refresh fails: some seconds left.
     fn is_usable(&self, ctx: &SigningContext<'_>) -> bool {
-        let margin = 30u64.min(self.lifetime() / 4);
-        self.server_now(ctx).saturating_add(margin) < self.expires
+        self.has_left(ctx, 30, 4)
     }
 
     fn material(&self, anchor: bool) -> SigningMaterial {
         SigningMaterial::Keys(ProvidedKeys {
             credentials: self.credentials.clone(),
-            valid_from: Some(self.start),
-            expires_at: Some(self.expires),
+            valid_from: self.issued,
+            expires_at: self.expires,
             generation: self.generation,
-            anchor: anchor.then_some(ClockAnchor {
-                server_unix: self.start,
+            anchor: self.issued.filter(|_| anchor).map(|issued| ClockAnchor {
+                server_unix: issued,
                 observed_at: self.fetched_local,
             }),
         })
@@ -123,7 +258,7 @@ impl fmt::Debug for TemporaryCredentials {
         f.debug_struct("TemporaryCredentials")
             .field("refresh_before", &self.inner.refresh_before)
             .field("cached_generation", &cached.as_ref().map(|c| c.generation))
-            .field("cached_expires", &cached.as_ref().map(|c| c.expires))
+            .field("cached_expires", &cached.as_ref().and_then(|c| c.expires))
             .field("fetches", &self.fetches())
             .finish()
     }
@@ -235,7 +370,7 @@ impl TemporaryCredentials {
         tracing::debug!(operation = ctx.operation, "fetching temporary credentials");
         match (self.inner.fetch)().await {
             Ok(key) => {
-                let cached = Arc::new(self.validate(key, ctx.local_now)?);
+                let cached = Arc::new(self.validate(key, ctx)?);
                 self.store(Some(Arc::clone(&cached)));
                 Ok(cached.material(anchor))
             }
@@ -249,28 +384,40 @@ impl TemporaryCredentials {
         }
     }
 
-    fn validate(&self, key: TemporaryKey, now: SystemTime) -> Result<Cached, CredentialError> {
-        if key.tmp_secret_id.is_empty() || key.tmp_secret_key.is_empty() {
+    fn validate(
+        &self,
+        key: TemporaryKey,
+        ctx: &SigningContext<'_>,
+    ) -> Result<Cached, CredentialError> {
+        if key.secret_id().is_empty() || key.secret_key().is_empty() {
             return Err(CredentialError::Invalid(
                 "empty TmpSecretId or TmpSecretKey".into(),
             ));
         }
-        if key.expired_time <= key.start_time {
-            return Err(CredentialError::Invalid(format!(
-                "ExpiredTime {} is not after StartTime {}",
-                key.expired_time, key.start_time
-            )));
+        match (key.start_time(), key.expired_time()) {
+            (Some(start), Some(expires)) if expires <= start => {
+                return Err(CredentialError::Invalid(format!(
+                    "ExpiredTime {expires} is not after StartTime {start}"
+                )));
+            }
+            (None, Some(expires)) if expires <= ctx.server_now => {
+                return Err(CredentialError::Invalid(format!(
+                    "ExpiredTime {expires} is already past (the client's clock says {}) and \
+                     the key has no StartTime to correct that clock with",
+                    ctx.server_now
+                )));
+            }
+            _ => {}
         }
-        let mut credentials = Credentials::new(key.tmp_secret_id, key.tmp_secret_key);
-        if !key.security_token.is_empty() {
-            credentials = credentials.with_security_token(key.security_token);
-        }
+        let issued = key.start_time();
+        let expires = key.expired_time();
         Ok(Cached {
-            credentials,
-            start: key.start_time,
-            expires: key.expired_time,
+            credentials: key.into_credentials(),
+            issued,
+            start: issued.unwrap_or(ctx.server_now),
+            expires,
             generation: self.inner.next_generation.fetch_add(1, Ordering::Relaxed),
-            fetched_local: now,
+            fetched_local: ctx.local_now,
         })
     }
 }
@@ -308,13 +455,10 @@ mod tests {
     const T0: u64 = 1_700_000_000;
 
     fn key(start: u64, lifetime: u64, n: u64) -> TemporaryKey {
-        TemporaryKey {
-            tmp_secret_id: format!("AKIDtmp{n}"),
-            tmp_secret_key: format!("secret{n}"),
-            security_token: format!("token{n}"),
-            start_time: start,
-            expired_time: start + lifetime,
-        }
+        TemporaryKey::new(format!("AKIDtmp{n}"), format!("secret{n}"))
+            .with_security_token(format!("token{n}"))
+            .with_start_time(start)
+            .with_expired_time(start + lifetime)
     }
 
     struct Ctx {
@@ -437,21 +581,146 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn rejects_invalid_keys() {
-        let provider = TemporaryCredentials::new(|| async { Ok(key(T0, 0, 1)) });
+    async fn rejects_unusable_keys() {
         let ctx = Ctx::new();
-        assert!(matches!(
-            provider.get(&ctx.at(T0, T0)).await,
-            Err(CredentialError::Invalid(_))
-        ));
+        for (what, bad) in [
+            ("empty id", TemporaryKey::new("", "k3y-value")),
+            ("empty secret", TemporaryKey::new("AKIDtmp", "")),
+            ("expires before it starts", key(T0, 0, 1)),
+            (
+                "no start, already expired",
+                TemporaryKey::new("AKIDtmp", "k3y-value").with_expired_time(T0),
+            ),
+        ] {
+            let provider = TemporaryCredentials::new(move || {
+                let bad = bad.clone();
+                async move { Ok(bad) }
+            });
+            let err = provider.get(&ctx.at(T0, T0)).await.unwrap_err();
+            assert!(
+                matches!(err, CredentialError::Invalid(_)),
+                "{what}: {err:?}"
+            );
+            assert!(!err.to_string().contains("k3y-value"), "{what}: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_without_token_or_times_is_used_until_refused() {
+        let calls = Arc::new(AtomicU64::new(0));
+        let c = Arc::clone(&calls);
+        let provider = TemporaryCredentials::new(move || {
+            c.fetch_add(1, Ordering::SeqCst);
+            async { Ok(TemporaryKey::new("AKIDplain", "plain-secret")) }
+        });
+        let ctx = Ctx::new();
+        let first = keys(provider.get(&ctx.at(T0, T0)).await.unwrap());
+        assert_eq!(first.credentials.secret_key(), "plain-secret");
+        assert_eq!(first.credentials.security_token(), None);
+        assert_eq!((first.valid_from, first.expires_at), (None, None));
+        assert!(first.anchor.is_none(), "no StartTime, nothing to anchor");
+        // a day later: still cached
+        keys(
+            provider
+                .get(&ctx.at(T0 + 86_400, T0 + 86_400))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // refused by COS: fetched again
+        provider.invalidate(first.generation);
+        keys(
+            provider
+                .get(&ctx.at(T0 + 86_400, T0 + 86_400))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_key_without_start_time_counts_its_lifetime_from_the_fetch() {
+        let (calls, provider) = {
+            let calls = Arc::new(AtomicU64::new(0));
+            let c = Arc::clone(&calls);
+            let provider = TemporaryCredentials::new(move || {
+                c.fetch_add(1, Ordering::SeqCst);
+                async {
+                    Ok(TemporaryKey::new("AKIDtmp", "secret")
+                        .with_security_token("token")
+                        .with_expired_time(T0 + 1800))
+                }
+            });
+            (calls, provider)
+        };
+        let ctx = Ctx::new();
+        let first = keys(provider.get(&ctx.at(T0, T0)).await.unwrap());
+        assert_eq!(first.valid_from, None);
+        assert_eq!(first.expires_at, Some(T0 + 1800));
+        assert!(first.anchor.is_none());
+        keys(provider.get(&ctx.at(T0 + 1200, T0 + 1200)).await.unwrap());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // inside the 5 minute margin: refreshed
+        keys(provider.get(&ctx.at(T0 + 1560, T0 + 1560)).await.unwrap());
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[test]
     fn debug_redacts() {
         let k = key(T0, 10, 1);
         let text = format!("{k:?}");
-        assert!(!text.contains("secret1"));
-        assert!(!text.contains("token1"));
-        assert!(text.contains("AKIDtmp1"));
+        assert!(!text.contains("secret1"), "{text}");
+        assert!(!text.contains("token1"), "{text}");
+        assert!(text.contains("AKIDtmp1"), "{text}");
+        assert!(text.contains(&T0.to_string()), "{text}");
+        assert!(text.contains(&(T0 + 10).to_string()), "{text}");
+        let plain = format!("{:?}", TemporaryKey::new("AKIDplain", "plain-secret"));
+        assert!(!plain.contains("plain-secret"), "{plain}");
+    }
+
+    #[test]
+    fn accessors_and_expiry() {
+        let k = key(T0, 1800, 1);
+        assert_eq!(k.secret_id(), "AKIDtmp1");
+        assert_eq!(k.secret_key(), "secret1");
+        assert_eq!(k.security_token(), Some("token1"));
+        assert_eq!(k.start_time(), Some(T0));
+        assert_eq!(k.expired_time(), Some(T0 + 1800));
+        let at = UNIX_EPOCH + Duration::from_secs(T0 + 1800);
+        assert_eq!(k.expiration(), Some(at));
+        assert_eq!(
+            TemporaryKey::new("i", "s")
+                .with_expiration(at)
+                .expired_time(),
+            Some(T0 + 1800)
+        );
+
+        let now = UNIX_EPOCH + Duration::from_secs(T0);
+        assert!(!k.is_expired(now, Duration::ZERO));
+        assert!(!k.is_expired(now, Duration::from_secs(1799)));
+        assert!(k.is_expired(now, Duration::from_secs(1800)));
+        assert!(k.is_expired(at, Duration::ZERO));
+        assert!(
+            k.is_expired(now, Duration::MAX),
+            "an unrepresentable margin"
+        );
+        let forever = TemporaryKey::new("i", "s");
+        assert!(!forever.is_expired(now, Duration::from_secs(u64::from(u32::MAX))));
+        let pre_epoch =
+            TemporaryKey::new("i", "s").with_expiration(UNIX_EPOCH - Duration::from_secs(1));
+        assert!(pre_epoch.is_expired(now, Duration::ZERO));
+    }
+
+    #[test]
+    fn credentials_take_the_secrets_and_drop_an_empty_token() {
+        let c = key(T0, 10, 1).into_credentials();
+        assert_eq!(
+            (c.secret_id(), c.secret_key(), c.security_token()),
+            ("AKIDtmp1", "secret1", Some("token1"))
+        );
+        let c = TemporaryKey::new("i", "s")
+            .with_security_token("")
+            .into_credentials();
+        assert_eq!(c.security_token(), None);
     }
 }

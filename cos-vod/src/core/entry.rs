@@ -1,6 +1,7 @@
 //! One row of the core's list and its progress meter.
 
-use crate::event::{FailureInfo, UploadResult};
+use crate::event::UploadResult;
+use crate::failure::FailureInfo;
 use crate::id::FileId;
 use crate::source::Fingerprint;
 use crate::state::FileState;

@@ -1,7 +1,9 @@
 //! Unit tests of the core: the familiar flows, step by step.
 
 use super::*;
-use crate::event::FailureKind;
+use crate::event::{UploadResult, VodEvent};
+use crate::failure::{FailureInfo, FailureKind};
+use crate::transition::FileOp;
 
 fn new_file(name: &str) -> NewFile {
     NewFile {

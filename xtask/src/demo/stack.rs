@@ -2,7 +2,7 @@
 //! real COS with keys from the environment; and the cos-transport `Client` for that target.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use cos_emulator::{DEMO_SECRET_ID, DEMO_SECRET_KEY, Emulator, RunningEmulator};
 use cos_model::{BucketName, Endpoint, Region};
@@ -117,12 +117,11 @@ impl Stack {
                 let temporary = emulator
                     .issue_temporary_key(Duration::from_secs(3600))
                     .map_err(|e| format!("temporary keys: {e}"))?;
-                let expires = SystemTime::UNIX_EPOCH
-                    + Duration::from_secs(u64::try_from(temporary.expired_time).unwrap_or(0));
                 let key =
                     cos_vod::TemporaryKey::new(temporary.tmp_secret_id, temporary.tmp_secret_key)
                         .with_security_token(temporary.session_token)
-                        .with_expiration(expires);
+                        .with_start_time(u64::try_from(temporary.start_time).unwrap_or(0))
+                        .with_expired_time(u64::try_from(temporary.expired_time).unwrap_or(0));
                 (
                     Addressing::from_endpoint(url, &bucket).map_err(|e| e.to_string())?,
                     CredentialSource::Sts(Box::new(sts)),

@@ -51,20 +51,31 @@ pub async fn fetch_sts(
     let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
     let key = (|| {
         let credentials = json.get("credentials")?;
-        Some(TemporaryKey {
-            tmp_secret_id: text(credentials.get("tmpSecretId")?)?,
-            tmp_secret_key: text(credentials.get("tmpSecretKey")?)?,
-            security_token: text(credentials.get("sessionToken")?)?,
-            start_time: json.get("startTime")?.as_u64()?,
-            expired_time: json.get("expiredTime")?.as_u64()?,
-        })
+        Some(
+            TemporaryKey::new(
+                text(credentials.get("tmpSecretId")?)?,
+                text(credentials.get("tmpSecretKey")?)?,
+            )
+            .with_security_token(text(credentials.get("sessionToken")?)?)
+            .with_start_time(json.get("startTime")?.as_u64()?)
+            .with_expired_time(json.get("expiredTime")?.as_u64()?),
+        )
     })();
     key.ok_or_else(|| SuiteError::check(format!("POST /-/sts lacks a field: {json}")))
 }
 
 fn with_token(key: &TemporaryKey) -> Credentials {
-    Credentials::new(key.tmp_secret_id.clone(), key.tmp_secret_key.clone())
-        .with_security_token(key.security_token.clone())
+    let credentials = Credentials::new(key.secret_id(), key.secret_key());
+    match key.security_token() {
+        Some(token) => credentials.with_security_token(token),
+        None => credentials,
+    }
+}
+
+/// The key's `ExpiredTime` (`fetch_sts` refuses keys without one).
+fn expiry(key: &TemporaryKey) -> Result<u64, SuiteError> {
+    key.expired_time()
+        .ok_or_else(|| SuiteError::check("the STS key has no ExpiredTime"))
 }
 
 /// A temporary key works with its token, fails without it or with another, then expires.
@@ -72,8 +83,10 @@ pub async fn temporary_key_lifecycle(ctx: &Context) -> Outcome {
     let emulator = ctx.emulator(NEEDS_STS)?;
     let key = fetch_sts(ctx.plain(), &emulator.endpoint_url(), LIFETIME).await?;
     ensure_eq!(
-        key.expired_time - key.start_time,
-        LIFETIME,
+        key.start_time()
+            .zip(key.expired_time())
+            .map(|(start, end)| end.saturating_sub(start)),
+        Some(LIFETIME),
         "STS key lifetime"
     );
     let client_with = |credentials: Credentials| {
@@ -123,10 +136,7 @@ pub async fn temporary_key_lifecycle(ctx: &Context) -> Outcome {
         "GET through a URL pre-signed with a temporary key",
     )?;
 
-    let without = client_with(Credentials::new(
-        key.tmp_secret_id.clone(),
-        key.tmp_secret_key.clone(),
-    ))?;
+    let without = client_with(Credentials::new(key.secret_id(), key.secret_key()))?;
     expect_cos_error(
         without.execute(&GetObject::new(object.clone())).await,
         403,
@@ -135,8 +145,8 @@ pub async fn temporary_key_lifecycle(ctx: &Context) -> Outcome {
     )?;
     let other = fetch_sts(ctx.plain(), &emulator.endpoint_url(), 60).await?;
     let mixed = client_with(
-        Credentials::new(key.tmp_secret_id.clone(), key.tmp_secret_key.clone())
-            .with_security_token(other.security_token),
+        Credentials::new(key.secret_id(), key.secret_key())
+            .with_security_token(other.security_token().unwrap_or_default()),
     )?;
     expect_cos_error(
         mixed.execute(&GetObject::new(object.clone())).await,
@@ -145,7 +155,7 @@ pub async fn temporary_key_lifecycle(ctx: &Context) -> Outcome {
         "a temporary key with another key's session token",
     )?;
 
-    wait_past(ctx, key.expired_time).await;
+    wait_past(ctx, expiry(&key)?).await;
     let error = expect_cos_error(
         temporary.execute(&GetObject::new(object)).await,
         400,
@@ -174,7 +184,8 @@ pub async fn temporary_credentials_refresh(ctx: &Context) -> Outcome {
             let key = fetch_sts(&plain, &endpoint, LIFETIME)
                 .await
                 .map_err(|e| -> BoxError { Box::new(e) })?;
-            seen.store(key.expired_time, std::sync::atomic::Ordering::SeqCst);
+            let expired_time = expiry(&key).map_err(|e| -> BoxError { Box::new(e) })?;
+            seen.store(expired_time, std::sync::atomic::Ordering::SeqCst);
             Ok(key)
         }
     });

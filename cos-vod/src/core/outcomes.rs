@@ -1,0 +1,73 @@
+//! What an upload attempt reports to the core: bytes acknowledged (throttled into progress
+//! events) and how it ended. Reports of attempts already halted are ignored.
+
+use super::{Effect, ListCore, Outcome};
+use crate::event::VodEvent;
+use crate::id::FileId;
+use crate::transition::FileOp;
+
+impl ListCore {
+    /// Bytes acknowledged for an attempt; `now_ms` is any monotonic clock in milliseconds.
+    /// Outcomes of other attempts are ignored.
+    pub fn on_progress(
+        &mut self,
+        id: FileId,
+        generation: u64,
+        bytes_done: u64,
+        now_ms: u64,
+    ) -> Vec<Effect> {
+        let Some(pos) = self.live_attempt(id, generation) else {
+            return Vec::new();
+        };
+        let interval = self.config.progress_interval_ms;
+        let e = &mut self.files[pos];
+        e.bytes_done = bytes_done.min(e.size);
+        let (done, total) = (e.bytes_done, e.size);
+        match e.meter.observe(done, total, now_ms, interval) {
+            Some(speed) => vec![Effect::Emit(VodEvent::Progress {
+                file: self.file_ref(pos),
+                bytes_done: done,
+                bytes_total: total,
+                speed,
+            })],
+            None => Vec::new(),
+        }
+    }
+
+    /// An attempt ended. Outcomes of other attempts (already halted) are ignored.
+    pub fn on_outcome(&mut self, id: FileId, generation: u64, outcome: Outcome) -> Vec<Effect> {
+        let Some(pos) = self.live_attempt(id, generation) else {
+            return Vec::new();
+        };
+        let op = match &outcome {
+            Outcome::Succeeded(_) => FileOp::Succeed,
+            Outcome::Failed(_) => FileOp::Fail,
+            Outcome::TokenExpired => FileOp::Expire,
+        };
+        if self.apply(pos, op).is_err() {
+            return Vec::new();
+        }
+        let file = self.file_ref(pos);
+        let e = &mut self.files[pos];
+        let event = match outcome {
+            Outcome::Succeeded(result) => {
+                e.bytes_done = e.size;
+                e.error = None;
+                e.key = Some(result.key.clone());
+                e.result = Some(result.clone());
+                VodEvent::Succeeded { file, result }
+            }
+            Outcome::Failed(error) => {
+                e.error = Some(error.clone());
+                VodEvent::Failed { file, error }
+            }
+            Outcome::TokenExpired => {
+                e.has_grant = false;
+                VodEvent::TokenExpired { file }
+            }
+        };
+        let mut fx = vec![Effect::Emit(event)];
+        self.settle(&mut fx);
+        fx
+    }
+}

@@ -1,0 +1,250 @@
+//! Carrying out the core's effects: delivering events, starting an upload (credentials
+//! first, pulled from the provider or waited for, then the engine), halting one, and
+//! discarding what a deleted file left on the server.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use tokio::sync::watch;
+
+use super::{Active, Driver, Internal, Phase, Wait};
+use crate::auth::{GrantKind, GrantRequest};
+use crate::core::{Effect, HaltMode, Outcome};
+use crate::engine::{
+    DiscardJob, EngineOutcome, JobCredentials, Refresher, UploadControl, UploadJob, UploadTarget,
+};
+use crate::failure::FailureInfo;
+use crate::id::FileId;
+use crate::target::{missing, resolve};
+
+impl Driver {
+    pub(super) fn run_effects(&mut self, fx: Vec<Effect>, waits: &mut Vec<Wait>) {
+        self.drain(fx.into(), waits);
+    }
+
+    pub(super) fn drain(&mut self, mut queue: VecDeque<Effect>, waits: &mut Vec<Wait>) {
+        while let Some(effect) = queue.pop_front() {
+            match effect {
+                Effect::Emit(event) => self.emit(event),
+                Effect::Begin { file, generation } => self.begin(file, generation, &mut queue),
+                Effect::Halt {
+                    file,
+                    generation,
+                    mode,
+                } => {
+                    let Some(active) = self.active.remove(&file) else {
+                        continue;
+                    };
+                    if active.generation != generation {
+                        self.active.insert(file, active);
+                        continue;
+                    }
+                    let _ = active.halt.send(Some(mode));
+                    match active.join {
+                        Some(join) => waits.push(join),
+                        None if mode == HaltMode::Abort => waits.extend(self.discard(file)),
+                        None => {}
+                    }
+                }
+                Effect::Discard { file } => waits.extend(self.discard(file)),
+                Effect::Forget { file } => {
+                    self.specs.remove(&file);
+                    self.grants.remove(&file);
+                    self.targets.remove(&file);
+                }
+            }
+        }
+    }
+
+    /// Aborts what a file left on the server and drops its checkpoint. Without credentials
+    /// for it yet (a file re-added after a restart and deleted before it ran), the provider,
+    /// if any, is asked for some.
+    fn discard(&mut self, file: FileId) -> Option<Wait> {
+        let spec = self.specs.get(&file)?.clone();
+        let known_target = self.targets.get(&file).cloned();
+        let grant = self.grants.get(&file).cloned();
+        let provider = self.provider.clone().filter(|_| grant.is_none());
+        let defaults = self.defaults.clone();
+        let engine = self.engine.clone();
+        Some(tokio::spawn(async move {
+            let grant = match (grant, provider) {
+                (Some(g), _) => Some(g),
+                (None, Some(p)) => p
+                    .grant(GrantRequest {
+                        file,
+                        name: spec.name.clone(),
+                        size: spec.size,
+                        key: spec.key.clone(),
+                        kind: GrantKind::Create,
+                    })
+                    .await
+                    .ok(),
+                (None, None) => None,
+            };
+            let job = DiscardJob {
+                file,
+                source: spec.source.clone(),
+                fingerprint: spec.fingerprint.clone(),
+                target: known_target.or_else(|| {
+                    resolve(&spec.name, spec.key.as_deref(), grant.as_ref(), &defaults).ok()
+                }),
+                credentials: grant.map(|g| g.credentials),
+            };
+            match engine.discard(job).await {
+                Ok(()) => None,
+                Err(info) => {
+                    tracing::warn!(%file, error = %info, "discarding the upload failed");
+                    Some(info)
+                }
+            }
+        }))
+    }
+
+    fn begin(&mut self, file: FileId, generation: u64, queue: &mut VecDeque<Effect>) {
+        let (halt, _) = watch::channel(None);
+        self.active.insert(
+            file,
+            Active {
+                generation,
+                phase: Phase::AwaitingGrant,
+                halt,
+                join: None,
+            },
+        );
+        let now = SystemTime::now();
+        let usable = self
+            .grants
+            .get(&file)
+            .map(|g| !g.credentials.is_expired(now, self.expiry_margin));
+        match (usable, &self.provider) {
+            (Some(true), _) => self.launch(file, queue),
+            (usable, Some(provider)) => {
+                let Some(spec) = self.specs.get(&file) else {
+                    return;
+                };
+                if let Some(a) = self.active.get_mut(&file) {
+                    a.phase = Phase::Fetching;
+                }
+                let request = GrantRequest {
+                    file,
+                    name: spec.name.clone(),
+                    size: spec.size,
+                    key: spec.key.clone(),
+                    kind: if usable.is_some() {
+                        GrantKind::Refresh
+                    } else {
+                        GrantKind::Create
+                    },
+                };
+                let fut = provider.grant(request);
+                let internal = self.internal.clone();
+                tokio::spawn(async move {
+                    let result = fut.await;
+                    let _ = internal.send(Internal::Granted {
+                        file,
+                        generation,
+                        result,
+                    });
+                });
+            }
+            (Some(false), None) => {
+                // Pushed keys already expired and nobody can refresh them.
+                self.take_active(file, generation);
+                queue.extend(
+                    self.core
+                        .on_outcome(file, generation, Outcome::TokenExpired),
+                );
+            }
+            (None, None) => {} // UploadStarted asked the app for credentials.
+        }
+    }
+
+    fn resolve_target(&self, file: FileId) -> Result<UploadTarget, FailureInfo> {
+        let spec = self.specs.get(&file).ok_or_else(|| missing("File"))?;
+        resolve(
+            &spec.name,
+            spec.key.as_deref(),
+            self.grants.get(&file),
+            &self.defaults,
+        )
+    }
+
+    pub(super) fn launch(&mut self, file: FileId, queue: &mut VecDeque<Effect>) {
+        let Some(generation) = self.active.get(&file).map(|a| a.generation) else {
+            return;
+        };
+        let target = match self.resolve_target(file) {
+            Ok(t) => t,
+            Err(info) => {
+                self.take_active(file, generation);
+                queue.extend(
+                    self.core
+                        .on_outcome(file, generation, Outcome::Failed(info)),
+                );
+                return;
+            }
+        };
+        let (Some(spec), Some(grant)) = (self.specs.get(&file), self.grants.get(&file)) else {
+            return;
+        };
+        let refresh: Option<Refresher> = self.provider.clone().map(|provider| {
+            let request = GrantRequest {
+                file,
+                name: spec.name.clone(),
+                size: spec.size,
+                key: spec.key.clone(),
+                kind: GrantKind::Refresh,
+            };
+            let refresher: Refresher = Arc::new(move || {
+                let fut = provider.grant(request.clone());
+                Box::pin(async move { fut.await.map(|g| g.credentials) })
+            });
+            refresher
+        });
+        let job = UploadJob {
+            file,
+            source: spec.source.clone(),
+            size: spec.size,
+            fingerprint: spec.fingerprint.clone(),
+            target: target.clone(),
+            credentials: JobCredentials {
+                initial: grant.credentials.clone(),
+                refresh,
+            },
+            metadata: spec.metadata.clone(),
+        };
+        self.targets.insert(file, target);
+        let Some(active) = self.active.get_mut(&file) else {
+            return;
+        };
+        let internal = self.internal.clone();
+        let progress_tx = self.internal.clone();
+        let control = UploadControl::new(active.halt.subscribe(), move |bytes| {
+            let _ = progress_tx.send(Internal::Progress {
+                file,
+                generation,
+                bytes,
+            });
+        });
+        let halt = active.halt.subscribe();
+        let fut = self.engine.upload(job, control);
+        active.phase = Phase::Running;
+        active.join = Some(tokio::spawn(async move {
+            let outcome = fut.await;
+            let abort_failure = match (&outcome, *halt.borrow()) {
+                (EngineOutcome::Failed(info), Some(HaltMode::Abort)) => {
+                    tracing::warn!(%file, error = %info, "aborting the upload failed");
+                    Some(info.clone())
+                }
+                _ => None,
+            };
+            let _ = internal.send(Internal::Finished {
+                file,
+                generation,
+                outcome,
+            });
+            abort_failure
+        }));
+    }
+}
