@@ -178,12 +178,16 @@ async fn run(args: Args) -> Result<bool, String> {
         (Ok(id), Ok(key)) if !id.is_empty() && !key.is_empty() => Some(TemporaryKey::new(id, key)),
         _ => None,
     };
+    let target =
+        cos_model::Endpoint::path_style(&args.endpoint).map_err(|e| format!("--endpoint: {e}"))?;
+    let bucket = cos_model::BucketName::new(&args.bucket).map_err(|e| format!("--bucket: {e}"))?;
+    let region = cos_model::Region::new(&args.region).map_err(|e| format!("--region: {e}"))?;
     let endpoint = args.endpoint.clone();
     let duration = args.sts_duration;
     let list = VodUploader::builder(engine)
-        .endpoint(&args.endpoint)
-        .bucket(&args.bucket)
-        .region(&args.region)
+        .endpoint(target)
+        .bucket(bucket)
+        .region(region)
         .max_concurrent_files(args.parallel_files)
         .provider(move |_request: GrantRequest| {
             let static_keys = static_keys.clone();

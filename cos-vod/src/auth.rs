@@ -8,6 +8,7 @@ use base64::Engine as _;
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
 
+use cos_model::{BucketName, Endpoint, Region};
 use cos_transport::TemporaryKey;
 
 use crate::error::VodError;
@@ -21,13 +22,13 @@ use crate::id::FileId;
 pub struct UploadGrant {
     /// The keys.
     pub credentials: TemporaryKey,
-    /// The endpoint URL (e.g. `https://cos.ap-guangzhou.myqcloud.com`, or an emulator's).
-    pub endpoint: Option<String>,
-    /// The bucket, `name-appid`.
-    pub bucket: Option<String>,
+    /// Where requests go (default: the region's COS domain).
+    pub endpoint: Option<Endpoint>,
+    /// The bucket.
+    pub bucket: Option<BucketName>,
     /// The region.
-    pub region: Option<String>,
-    /// The object key.
+    pub region: Option<Region>,
+    /// The object key (checked when the file's target is resolved).
     pub key: Option<String>,
 }
 
@@ -43,21 +44,21 @@ impl UploadGrant {
         }
     }
 
-    /// Sets the endpoint URL.
-    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
+    /// Sets where requests go.
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = Some(endpoint);
         self
     }
 
     /// Sets the bucket.
-    pub fn bucket(mut self, bucket: impl Into<String>) -> Self {
-        self.bucket = Some(bucket.into());
+    pub fn bucket(mut self, bucket: BucketName) -> Self {
+        self.bucket = Some(bucket);
         self
     }
 
     /// Sets the region.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
         self
     }
 
@@ -76,16 +77,22 @@ impl UploadGrant {
     ) -> Result<Self, VodError> {
         let auth = UploadAuth::from_base64_json(upload_auth)?;
         let address = UploadAddress::from_base64_json(upload_address)?;
-        let region = auth
-            .region
-            .clone()
-            .or(address.region.clone())
-            .or_else(|| region_from_endpoint(&address.endpoint));
+        let invalid = |field: &str, e: &dyn std::fmt::Display| {
+            VodError::InvalidAuth(format!("UploadAddress's {field}: {e}"))
+        };
+        let named = auth.region.clone().or(address.region.clone());
+        let region = named
+            .as_deref()
+            .map(Region::new)
+            .transpose()
+            .map_err(|e| invalid("Region", &e))?;
+        let endpoint = address.endpoint().map_err(|e| invalid("Endpoint", &e))?;
+        let bucket = BucketName::new(&address.bucket).map_err(|e| invalid("Bucket", &e))?;
         Ok(Self {
             credentials: auth.into_key(now),
-            endpoint: Some(address.endpoint),
-            bucket: Some(address.bucket),
-            region,
+            region: region.or_else(|| endpoint_region(&address.endpoint)),
+            endpoint: Some(endpoint),
+            bucket: Some(bucket),
             key: Some(address.file_name),
         })
     }
@@ -271,15 +278,38 @@ impl UploadAddress {
     }
 }
 
-/// The region in a default COS endpoint (`…cos.<region>.myqcloud.com`), if it is one.
-pub fn region_from_endpoint(endpoint: &str) -> Option<String> {
-    let host = endpoint.split("://").nth(1).unwrap_or(endpoint);
+impl UploadAddress {
+    /// The endpoint the address's `Endpoint` URL names. The blob carries a URL, so this is
+    /// where it is read, once: COS's regional service domain (`cos.<region>.myqcloud.com`) is
+    /// the region's default addressing (the bucket goes into the host); any other URL (an
+    /// emulator, a gateway) is used as the base of path-style requests.
+    pub fn endpoint(&self) -> Result<Endpoint, cos_model::ModelError> {
+        let http = self.endpoint.starts_with("http://");
+        match endpoint_region(&self.endpoint) {
+            Some(region) => {
+                let endpoint = Endpoint::new(region);
+                Ok(if http {
+                    endpoint.with_scheme(cos_model::Scheme::Http)
+                } else {
+                    endpoint
+                })
+            }
+            None => Endpoint::path_style(&self.endpoint),
+        }
+    }
+}
+
+/// The region of a COS regional domain URL (`…cos.<region>.myqcloud.com`), if it is one.
+fn endpoint_region(url: &str) -> Option<Region> {
+    let host = url.split("://").nth(1).unwrap_or(url);
     let host = host.split(['/', ':']).next()?;
     let labels: Vec<&str> = host.split('.').collect();
     let cos = labels.iter().position(|l| *l == "cos")?;
     let region = labels.get(cos + 1)?;
-    (labels.get(cos + 2) == Some(&"myqcloud") && *region != "accelerate")
-        .then(|| region.to_string())
+    if labels.get(cos + 2) != Some(&"myqcloud") || *region == "accelerate" {
+        return None;
+    }
+    Region::new(*region).ok()
 }
 
 /// Why an app's provider is asked for credentials.
@@ -349,9 +379,12 @@ mod tests {
             g.credentials.expiration(),
             Some(now + Duration::from_secs(3600))
         );
-        assert_eq!(g.bucket.as_deref(), Some("vod-1250000000"));
+        assert_eq!(
+            g.bucket.as_ref().map(|b| b.as_str()),
+            Some("vod-1250000000")
+        );
         assert_eq!(g.key.as_deref(), Some("a/b.mp4"));
-        assert_eq!(g.region.as_deref(), Some("ap-guangzhou"));
+        assert_eq!(g.region.as_ref().map(|r| r.as_str()), Some("ap-guangzhou"));
         let dbg = format!("{g:?}");
         assert!(!dbg.contains("sekrit") && !dbg.contains("tokval"), "{dbg}");
     }
@@ -410,20 +443,31 @@ mod tests {
     }
 
     #[test]
-    fn regions_from_endpoints() {
+    fn an_address_endpoint_is_read_once_into_an_endpoint() {
+        let address = |url: &str| UploadAddress {
+            endpoint: url.into(),
+            bucket: "b-1250000000".into(),
+            file_name: "k".into(),
+            region: None,
+        };
+        let region = |s: &str| Region::new(s).unwrap();
         assert_eq!(
-            region_from_endpoint("https://cos.ap-shanghai.myqcloud.com").as_deref(),
-            Some("ap-shanghai")
+            address("https://cos.ap-shanghai.myqcloud.com")
+                .endpoint()
+                .unwrap(),
+            Endpoint::new(region("ap-shanghai"))
         );
         assert_eq!(
-            region_from_endpoint("b-1.cos.ap-beijing.myqcloud.com").as_deref(),
-            Some("ap-beijing")
+            endpoint_region("b-1.cos.ap-beijing.myqcloud.com"),
+            Some(region("ap-beijing"))
         );
         assert_eq!(
-            region_from_endpoint("https://b-1.cos.accelerate.myqcloud.com"),
+            endpoint_region("https://b-1.cos.accelerate.myqcloud.com"),
             None
         );
-        assert_eq!(region_from_endpoint("http://127.0.0.1:9000"), None);
+        let emulator = address("http://127.0.0.1:9000").endpoint().unwrap();
+        assert!(emulator.is_path_style());
+        assert!(address("ftp://x").endpoint().is_err());
     }
 
     #[test]

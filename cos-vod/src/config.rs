@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use cos_model::{BucketName, Endpoint, Region};
 use tokio::sync::mpsc;
 
 use crate::auth::GrantProvider;
@@ -72,20 +73,22 @@ impl VodUploaderBuilder {
     }
 
     /// The bucket for files whose credentials do not name one.
-    pub fn bucket(mut self, bucket: impl Into<String>) -> Self {
-        self.defaults.bucket = Some(bucket.into());
+    pub fn bucket(mut self, bucket: BucketName) -> Self {
+        self.defaults.bucket = Some(bucket);
         self
     }
 
-    /// The region for files whose credentials do not name one.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.defaults.region = Some(region.into());
+    /// The region for files whose credentials do not name one (requests go to its COS
+    /// domain unless an endpoint is given).
+    pub fn region(mut self, region: Region) -> Self {
+        self.defaults.region = Some(region);
         self
     }
 
-    /// The endpoint URL for files whose credentials do not name one.
-    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.defaults.endpoint = Some(endpoint.into());
+    /// Where requests go for files whose credentials do not name an endpoint (an emulator:
+    /// `Endpoint::path_style("http://127.0.0.1:9000")`; default: the region's COS domain).
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.defaults.endpoint = Some(endpoint);
         self
     }
 

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use cos_model::{BucketName, Endpoint, ObjectKey, Region};
 use cos_transport::{
     BoxError, Client, DynTransport, HyperTransport, RetryPolicy, StaticCredentials,
     TemporaryCredentials, TemporaryKey,
@@ -25,7 +24,6 @@ use cos_upload::{
 };
 use futures_util::future::BoxFuture;
 
-use crate::auth::region_from_endpoint;
 use crate::core::HaltMode;
 use crate::engine::{
     DiscardJob, EngineOutcome, JobCredentials, UploadControl, UploadEngine, UploadJob, UploadTarget,
@@ -244,27 +242,6 @@ impl CheckpointStore for SharedStore {
     }
 }
 
-fn target_failure(message: impl Into<String>) -> FailureInfo {
-    FailureInfo::new(FailureKind::Target, "InvalidTarget", message)
-}
-
-/// The endpoint for a target: COS's default domain for `*.myqcloud.com` URLs (or none),
-/// path style on anything else (an emulator, a gateway).
-fn endpoint_for(target: &UploadTarget, region: &Region) -> Result<Endpoint, FailureInfo> {
-    match target.endpoint.as_deref() {
-        None => Ok(Endpoint::new(region.clone())),
-        Some(url) if region_from_endpoint(url).is_some() || url.contains(".myqcloud.com") => {
-            let endpoint = Endpoint::new(region.clone());
-            Ok(if url.starts_with("http://") {
-                endpoint.with_scheme(cos_model::Scheme::Http)
-            } else {
-                endpoint
-            })
-        }
-        Some(url) => Endpoint::path_style(url).map_err(|e| target_failure(e.to_string())),
-    }
-}
-
 fn unix(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -319,11 +296,8 @@ fn client_for(
     target: &UploadTarget,
     credentials: &JobCredentials,
 ) -> Result<Client, FailureInfo> {
-    let bucket = BucketName::new(&target.bucket).map_err(|e| target_failure(e.to_string()))?;
-    let region = Region::new(&target.region).map_err(|e| target_failure(e.to_string()))?;
-    let endpoint = endpoint_for(target, &region)?;
-    let builder = Client::builder(endpoint)
-        .bucket(bucket)
+    let builder = Client::builder(target.endpoint.clone())
+        .bucket(target.bucket.clone())
         .transport_arc(inner.transport.clone())
         .retry(inner.retry.clone());
     let initial = credentials.initial.clone();
@@ -423,10 +397,7 @@ async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> E
         Ok(c) => c,
         Err(info) => return EngineOutcome::Failed(info),
     };
-    let key = match ObjectKey::new(&job.target.key) {
-        Ok(k) => k,
-        Err(e) => return EngineOutcome::Failed(target_failure(e.to_string())),
-    };
+    let key = job.target.key.clone();
     let mut options = UploadOptions::new();
     for (name, value) in &job.metadata {
         options = options.metadata(name.clone(), value.clone());
@@ -455,8 +426,13 @@ async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> E
     }
     match handle.join().await {
         Ok(summary) => EngineOutcome::Completed(UploadResult {
-            bucket: job.target.bucket,
-            region: job.target.region,
+            bucket: job.target.bucket.to_string(),
+            region: job
+                .target
+                .region
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             key: summary.key,
             etag: summary.etag.to_string(),
             crc64: Some(summary.crc64),
@@ -477,10 +453,10 @@ async fn discard(inner: Arc<Inner>, job: DiscardJob) -> Result<(), FailureInfo> 
         refresh: None,
     };
     let client = client_for(&inner, target, &jc)?;
-    let key = ObjectKey::new(&target.key).map_err(|e| target_failure(e.to_string()))?;
+    let key = &target.key;
     match inner
         .uploader
-        .discard(&client, &key, &source_of(&job.source))
+        .discard(&client, key, &source_of(&job.source))
         .await
     {
         Ok(_) => Ok(()),
@@ -529,38 +505,6 @@ impl UploadEngine for CosEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn target(endpoint: Option<&str>) -> UploadTarget {
-        UploadTarget {
-            endpoint: endpoint.map(str::to_owned),
-            bucket: "b-1250000000".into(),
-            region: "ap-guangzhou".into(),
-            key: "k".into(),
-        }
-    }
-
-    #[test]
-    fn endpoints() {
-        let region = Region::new("ap-guangzhou").unwrap();
-        assert!(
-            !endpoint_for(&target(None), &region)
-                .unwrap()
-                .is_path_style()
-        );
-        assert!(
-            !endpoint_for(
-                &target(Some("https://cos.ap-guangzhou.myqcloud.com")),
-                &region
-            )
-            .unwrap()
-            .is_path_style()
-        );
-        assert!(
-            endpoint_for(&target(Some("http://127.0.0.1:9000")), &region)
-                .unwrap()
-                .is_path_style()
-        );
-    }
 
     #[test]
     fn familiar_retry_options_map_onto_the_client_policy() {

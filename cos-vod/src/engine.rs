@@ -6,6 +6,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use cos_model::{BucketName, Endpoint, ObjectKey, Region};
 use cos_transport::TemporaryKey;
 use futures_util::future::BoxFuture;
 use tokio::sync::watch;
@@ -16,17 +17,18 @@ use crate::failure::FailureInfo;
 use crate::id::FileId;
 use crate::source::{FileSource, Fingerprint};
 
-/// Where one file goes.
+/// Where one file goes, in cos-model's types (validated once, when the file's target is
+/// resolved).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadTarget {
-    /// The endpoint URL, if not the default COS domain for the region.
-    pub endpoint: Option<String>,
-    /// The bucket, `name-appid`.
-    pub bucket: String,
-    /// The region.
-    pub region: String,
+    /// Where requests go (the region's default COS domain unless one was given).
+    pub endpoint: Endpoint,
+    /// The bucket.
+    pub bucket: BucketName,
+    /// The region, when known (always with the default domain).
+    pub region: Option<Region>,
     /// The object key.
-    pub key: String,
+    pub key: ObjectKey,
 }
 
 /// Gets fresh credentials for a running upload (backed by the list's provider).

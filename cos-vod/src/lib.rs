@@ -27,6 +27,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use cos_model::{BucketName, Region};
 //! use cos_vod::{AddOptions, CosEngine, FileSource, GrantRequest, TemporaryKey, UploadGrant,
 //!               VodEvent, VodUploader, FailureInfo};
 //! let engine = CosEngine::builder()
@@ -34,8 +35,8 @@
 //!     .retry_count(3)
 //!     .build()?;
 //! let list = VodUploader::builder(engine)
-//!     .bucket("media-1250000000")
-//!     .region("ap-guangzhou")
+//!     .bucket(BucketName::new("media-1250000000")?)
+//!     .region(Region::new("ap-guangzhou")?)
 //!     .max_concurrent_files(2)
 //!     // Pull credentials per file (or push them from `UploadStarted` with `set_sts_token`).
 //!     .provider(|req: GrantRequest| async move {
@@ -84,7 +85,6 @@ pub mod transition;
 
 pub use auth::{
     AuthExpiry, GrantKind, GrantProvider, GrantRequest, UploadAddress, UploadAuth, UploadGrant,
-    region_from_endpoint,
 };
 pub use config::VodUploaderBuilder;
 pub use cos::{CosEngine, CosEngineBuilder, EngineBuildError};

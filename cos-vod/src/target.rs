@@ -2,19 +2,21 @@
 //! bucket, region, endpoint and key from what was given with the file, its grant and the
 //! defaults.
 
-use crate::auth::{UploadGrant, region_from_endpoint};
+use cos_model::{BucketName, Endpoint, ObjectKey, Region};
+
+use crate::auth::UploadGrant;
 use crate::engine::UploadTarget;
 use crate::failure::{FailureInfo, FailureKind};
 
 /// Default bucket, region and endpoint for files whose credentials do not name them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TargetDefaults {
-    /// The endpoint URL.
-    pub endpoint: Option<String>,
+    /// Where requests go (default: the region's COS domain).
+    pub endpoint: Option<Endpoint>,
     /// The bucket.
-    pub bucket: Option<String>,
+    pub bucket: Option<BucketName>,
     /// The region.
-    pub region: Option<String>,
+    pub region: Option<Region>,
     /// A prefix for keys derived from file names.
     pub key_prefix: String,
 }
@@ -40,22 +42,31 @@ pub(crate) fn resolve(
     grant: Option<&UploadGrant>,
     defaults: &TargetDefaults,
 ) -> Result<UploadTarget, FailureInfo> {
-    let endpoint = grant
-        .and_then(|g| g.endpoint.clone())
-        .or_else(|| defaults.endpoint.clone());
     let bucket = grant
         .and_then(|g| g.bucket.clone())
         .or_else(|| defaults.bucket.clone())
         .ok_or_else(|| missing("Bucket"))?;
     let region = grant
         .and_then(|g| g.region.clone())
-        .or_else(|| defaults.region.clone())
-        .or_else(|| endpoint.as_deref().and_then(region_from_endpoint))
-        .ok_or_else(|| missing("Region"))?;
+        .or_else(|| defaults.region.clone());
+    let endpoint = match grant
+        .and_then(|g| g.endpoint.clone())
+        .or_else(|| defaults.endpoint.clone())
+    {
+        Some(endpoint) => endpoint,
+        None => Endpoint::new(region.clone().ok_or_else(|| missing("Region"))?),
+    };
     let key = key
         .map(str::to_owned)
         .or_else(|| grant.and_then(|g| g.key.clone()))
         .unwrap_or_else(|| format!("{}{}", defaults.key_prefix, name));
+    let key = ObjectKey::new(&key).map_err(|e| {
+        FailureInfo::new(
+            FailureKind::Target,
+            "InvalidObjectName",
+            format!("the object key {key:?} cannot be used: {e}"),
+        )
+    })?;
     Ok(UploadTarget {
         endpoint,
         bucket,

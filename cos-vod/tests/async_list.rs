@@ -25,8 +25,8 @@ fn far() -> SystemTime {
 
 fn pushed(engine: &FakeEngine) -> VodUploader {
     VodUploader::builder(engine.clone())
-        .bucket("vod-1250000000")
-        .region("ap-guangzhou")
+        .bucket(cos_model::BucketName::new("vod-1250000000").unwrap())
+        .region(cos_model::Region::new("ap-guangzhou").unwrap())
         .spawn()
 }
 
@@ -216,8 +216,8 @@ async fn stop_start_cycle_resumes_from_the_checkpoint() {
 async fn token_expiry_waits_for_new_keys_while_others_go_on() {
     let engine = FakeEngine::new();
     let list = VodUploader::builder(engine.clone())
-        .bucket("vod-1250000000")
-        .region("ap-guangzhou")
+        .bucket(cos_model::BucketName::new("vod-1250000000").unwrap())
+        .region(cos_model::Region::new("ap-guangzhou").unwrap())
         .max_concurrent_files(2)
         .spawn();
     let mut events = list.events().await.unwrap();
@@ -291,8 +291,8 @@ async fn pulled_credentials_are_refreshed_without_token_expired() {
                 c.lock().unwrap().push((req.name.clone(), req.kind));
                 Ok::<_, FailureInfo>(
                     grant(&format!("id{n}"))
-                        .bucket("app-1250000000")
-                        .region("ap-shanghai")
+                        .bucket(cos_model::BucketName::new("app-1250000000").unwrap())
+                        .region(cos_model::Region::new("ap-shanghai").unwrap())
                         .key(format!("vod/{}", req.name)),
                 )
             }
@@ -420,8 +420,8 @@ async fn cancel_keeps_the_checkpoint_and_resume_continues() {
 async fn pause_one_file_while_others_go_on_and_files_added_while_running_join() {
     let engine = FakeEngine::new();
     let list = VodUploader::builder(engine.clone())
-        .bucket("vod-1250000000")
-        .region("ap-guangzhou")
+        .bucket(cos_model::BucketName::new("vod-1250000000").unwrap())
+        .region(cos_model::Region::new("ap-guangzhou").unwrap())
         .max_concurrent_files(2)
         .spawn();
     let mut events = list.events().await.unwrap();
@@ -670,8 +670,8 @@ async fn deleting_a_file_that_never_ran_here_asks_the_provider_for_keys_to_abort
         .provider(|req: GrantRequest| async move {
             Ok::<_, FailureInfo>(
                 grant("p")
-                    .bucket("b-1250000000")
-                    .region("ap-beijing")
+                    .bucket(cos_model::BucketName::new("b-1250000000").unwrap())
+                    .region(cos_model::Region::new("ap-beijing").unwrap())
                     .key(format!("k/{}", req.name)),
             )
         })

@@ -86,8 +86,8 @@ impl Transport for Recorder {
 async fn emulator(faults: &str) -> RunningEmulator {
     let emu = Emulator::builder()
         .credential(ID, KEY)
-        .bucket(BUCKET)
-        .region(REGION)
+        .bucket(cos_model::BucketName::new(BUCKET).unwrap())
+        .region(cos_model::Region::new(REGION).unwrap())
         .start()
         .await
         .unwrap();
@@ -170,9 +170,9 @@ async fn twenty_files_with_cancel_delete_pause_and_stop_start() {
         .build()
         .unwrap();
     let list = VodUploader::builder(engine)
-        .endpoint(emu.endpoint_url())
-        .bucket(BUCKET)
-        .region(REGION)
+        .endpoint(cos_model::Endpoint::path_style(&emu.endpoint_url()).unwrap())
+        .bucket(cos_model::BucketName::new(BUCKET).unwrap())
+        .region(cos_model::Region::new(REGION).unwrap())
         .max_concurrent_files(3)
         .progress_interval(Duration::ZERO)
         .provider(static_provider())
@@ -284,7 +284,10 @@ fn to_list_key(k: &cos_emulator::TemporaryKey) -> (String, String, String, Syste
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_expiry_mid_file_then_resume_with_sts_token() {
-    let emu = emulator("delay=1:400,ops=UploadPart").await;
+    // 16 parts, 2 at a time, 600 ms each: about 4.8 s of upload. The emulator's keys live
+    // their duration less up to 1 s (it issues at a whole second), so a 3 s key ends after
+    // 2–3 s: some parts are stored, never all.
+    let emu = emulator("delay=1:600,ops=UploadPart").await;
     let dir = tempfile::tempdir().unwrap();
     let data = content(99, 16 * MIB);
     let path = write_file(dir.path(), "long.bin", &data);
@@ -298,9 +301,9 @@ async fn token_expiry_mid_file_then_resume_with_sts_token() {
         .unwrap();
     // Push mode: no provider; keys are given when UploadStarted asks.
     let list = VodUploader::builder(engine)
-        .endpoint(emu.endpoint_url())
-        .bucket(BUCKET)
-        .region(REGION)
+        .endpoint(cos_model::Endpoint::path_style(&emu.endpoint_url()).unwrap())
+        .bucket(cos_model::BucketName::new(BUCKET).unwrap())
+        .region(cos_model::Region::new(REGION).unwrap())
         .expiry_margin(Duration::ZERO)
         .spawn();
     let mut events = list.events().await.unwrap();
@@ -315,7 +318,7 @@ async fn token_expiry_mid_file_then_resume_with_sts_token() {
             VodEvent::UploadStarted { file, needs_auth } => {
                 started += 1;
                 assert!(needs_auth);
-                let short = emu.issue_temporary_key(Duration::from_secs(2)).unwrap();
+                let short = emu.issue_temporary_key(Duration::from_secs(3)).unwrap();
                 let (i, k, t, exp) = to_list_key(&short);
                 list.set_sts_token(file.id, &i, &k, &t, exp).await.unwrap();
             }
@@ -329,7 +332,7 @@ async fn token_expiry_mid_file_then_resume_with_sts_token() {
                 assert_eq!(counts.awaiting_auth, 1);
                 break;
             }
-            VodEvent::Succeeded { .. } => panic!("the 2 s key outlived a 16-part upload"),
+            VodEvent::Succeeded { .. } => panic!("the 3 s key outlived a 16-part upload"),
             VodEvent::Failed { error, .. } => panic!("failed instead of expiring: {error}"),
             _ => {}
         }
@@ -425,9 +428,9 @@ async fn a_restart_with_the_same_checkpoint_dir_resumes_unfinished_files() {
             .build()
             .unwrap();
         VodUploader::builder(engine)
-            .endpoint(endpoint.clone())
-            .bucket(BUCKET)
-            .region(REGION)
+            .endpoint(cos_model::Endpoint::path_style(&endpoint.clone()).unwrap())
+            .bucket(cos_model::BucketName::new(BUCKET).unwrap())
+            .region(cos_model::Region::new(REGION).unwrap())
             .max_concurrent_files(3)
             .provider(static_provider())
     };

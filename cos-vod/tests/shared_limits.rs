@@ -148,8 +148,8 @@ struct Measured {
 async fn run_list(configure: impl FnOnce(CosEngineBuilder) -> CosEngineBuilder) -> Measured {
     let emu: RunningEmulator = Emulator::builder()
         .credential(ID, KEY)
-        .bucket(BUCKET)
-        .region(REGION)
+        .bucket(cos_model::BucketName::new(BUCKET).unwrap())
+        .region(cos_model::Region::new(REGION).unwrap())
         .start()
         .await
         .unwrap();
@@ -182,9 +182,9 @@ async fn run_list(configure: impl FnOnce(CosEngineBuilder) -> CosEngineBuilder) 
     .unwrap();
     let provider_keys = keys.clone();
     let list = VodUploader::builder(engine)
-        .endpoint(emu.endpoint_url())
-        .bucket(BUCKET)
-        .region(REGION)
+        .endpoint(cos_model::Endpoint::path_style(&emu.endpoint_url()).unwrap())
+        .bucket(cos_model::BucketName::new(BUCKET).unwrap())
+        .region(cos_model::Region::new(REGION).unwrap())
         .max_concurrent_files(3)
         .provider(move |req: GrantRequest| {
             let key = provider_keys.get(&req.name).cloned();

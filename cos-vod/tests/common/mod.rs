@@ -63,7 +63,7 @@ impl UploadEngine for FakeEngine {
         let this = self.clone();
         Box::pin(async move {
             let ck = job.fingerprint.checkpoint_key();
-            let key = job.target.key.clone();
+            let key = job.target.key.as_str().to_owned();
             let mut creds = job.credentials.initial.clone();
             let mut done = this.with(|s| s.checkpoints.get(&ck).copied().unwrap_or(0));
             control.progress(done);
@@ -74,8 +74,13 @@ impl UploadEngine for FakeEngine {
                         s.stored.insert(key.clone(), job.size);
                     });
                     return EngineOutcome::Completed(UploadResult {
-                        bucket: job.target.bucket.clone(),
-                        region: job.target.region.clone(),
+                        bucket: job.target.bucket.to_string(),
+                        region: job
+                            .target
+                            .region
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
                         key,
                         etag: format!("\"etag-{}\"", job.size),
                         crc64: Some(job.size * 31),
@@ -140,7 +145,7 @@ impl UploadEngine for FakeEngine {
                 if s.checkpoints.remove(&ck).is_some()
                     && let Some(t) = &job.target
                 {
-                    s.aborted.push(t.key.clone());
+                    s.aborted.push(t.key.as_str().to_owned());
                 }
             });
             Ok(())

@@ -57,19 +57,24 @@ pub async fn run(stack: &Stack, report: &mut Report) -> Result<(), String> {
         .build()
         .map_err(|e| format!("upload engine: {e}"))?;
     let keys = stack.list_keys.clone();
-    let mut builder = VodUploader::builder(engine)
-        .bucket(&stack.bucket)
-        .region(&stack.region)
+    // the list goes where the demo's client goes: its endpoint and bucket, already typed
+    let bucket = stack
+        .client
+        .bucket()
+        .cloned()
+        .ok_or("the demo's client addresses no bucket")?;
+    let region = cos_model::Region::new(&stack.region).map_err(|e| format!("region: {e}"))?;
+    let list = VodUploader::builder(engine)
+        .endpoint(stack.client.endpoint().clone())
+        .bucket(bucket)
+        .region(region)
         .max_concurrent_files(3)
         .progress_interval(Duration::from_millis(100))
         .provider(move |_request: GrantRequest| {
             let key = keys.clone();
             async move { Ok::<_, FailureInfo>(UploadGrant::new(key)) }
-        });
-    if let Some(url) = &stack.endpoint_url {
-        builder = builder.endpoint(url);
-    }
-    let list = builder.spawn();
+        })
+        .spawn();
     let mut events = list.events().await.map_err(|e| e.to_string())?;
 
     let bars = indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr());
