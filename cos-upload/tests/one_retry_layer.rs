@@ -3,6 +3,7 @@
 //! - 500 on every PUT → 4 sends in all (the client's 4 attempts; cos-upload adds none);
 //! - 500 on every part → that part 4 times, then the upload is aborted, no other part sent;
 //! - a 200 `<Error>` to every Complete → 4 Completes, not 16;
+//! - a server that never answers → 4 sends, a timeout error naming the server;
 //! - `InvalidAccessKeyId` with permanent keys → 1 send;
 //! - the retry budget exhausted → no further sends, neither the client's retries nor the
 //!   upload's resends of a corrupted part.
@@ -14,8 +15,10 @@ use std::time::Duration;
 
 use cos_model::{BucketName, Endpoint, ObjectKey};
 use cos_transport::retry::RetryBudget;
-use cos_transport::test_util::{MockResponse, MockTransport, Rule};
-use cos_transport::{Client, RetryPolicy, StaticCredentials};
+use cos_transport::test_util::{MockReply, MockResponse, MockTransport, Rule};
+use cos_transport::{
+    Client, RequestState, RetryPolicy, StaticCredentials, TimeoutKind, TransportErrorKind,
+};
 use cos_upload::{CallErrorKind, PartPolicy, Source, UploadError, UploadRequest, Uploader};
 use http::Method;
 
@@ -165,6 +168,26 @@ async fn a_200_error_to_every_complete_is_sent_at_most_four_times() {
         "COS answered: nothing ambiguous"
     );
     assert!(err.to_string().contains("200 InternalError"), "{err}");
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_asked_four_times_and_named() {
+    // The transport's response-header timer fires on every attempt.
+    let mock =
+        MockTransport::new().with_rule(Rule::any().method(Method::PUT).reply(MockReply::error(
+            TransportErrorKind::Timeout(TimeoutKind::ResponseHeaders),
+            RequestState::MaybeSent,
+        )));
+    let err = failed_upload(&mock, RetryBudget::default(), 1000).await;
+    assert_eq!(mock.request_count(), 4, "{err}");
+    let client = err.call_error().and_then(|e| e.client()).unwrap();
+    assert!(client.transport().is_some_and(|t| t.is_timeout()), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("PUT http://127.0.0.1:9/examplebucket-1250000000/videos/a.mp4: no response from 127.0.0.1:9"),
+        "{err}"
+    );
+    assert!(err.to_string().ends_with(", 4 attempts"), "{err}");
 }
 
 #[tokio::test]
