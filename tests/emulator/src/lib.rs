@@ -51,6 +51,7 @@ mod keys;
 mod names;
 mod operation;
 mod ops;
+mod policy;
 mod query;
 mod reply;
 mod server;
@@ -313,7 +314,30 @@ impl RunningEmulator {
         if !(1..=keys::MAX_STS_DURATION).contains(&secs) {
             return Err(EmulatorError::InvalidDuration(secs));
         }
-        Ok(write(&self.shared.keys).issue(self.shared.now().secs(), secs))
+        Ok(write(&self.shared.keys).issue(self.shared.now().secs(), secs, None))
+    }
+
+    /// Issues a temporary key as [`issue_temporary_key`](Self::issue_temporary_key) does,
+    /// bound to the CAM `policy` (JSON, as STS takes it): every request made with the key is
+    /// checked against it, and what it does not allow is refused with 403 AccessDenied.
+    pub fn issue_scoped_key(
+        &self,
+        duration: Duration,
+        policy: &str,
+    ) -> Result<TemporaryKey, EmulatorError> {
+        let secs = duration.as_secs();
+        if !(1..=keys::MAX_STS_DURATION).contains(&secs) {
+            return Err(EmulatorError::InvalidDuration(secs));
+        }
+        let doc: serde_json::Value = serde_json::from_str(policy)
+            .map_err(|e| EmulatorError::InvalidPolicy(e.to_string()))?;
+        let policy =
+            policy::Policy::parse(&doc).map_err(|e| EmulatorError::InvalidPolicy(e.to_string()))?;
+        Ok(write(&self.shared.keys).issue(
+            self.shared.now().secs(),
+            secs,
+            Some(std::sync::Arc::new(policy)),
+        ))
     }
 
     /// Creates a bucket (as PUT Bucket would), if it does not exist yet.
