@@ -61,6 +61,7 @@ pub mod post;
 mod request;
 mod signature;
 mod signer;
+pub mod tc3;
 #[cfg(feature = "verify")]
 pub mod verify;
 
