@@ -49,6 +49,8 @@ extern crate alloc;
 extern crate std;
 
 mod canonical;
+#[cfg(feature = "verify")]
+pub mod cloud_api;
 mod credentials;
 pub mod encode;
 mod error;
