@@ -63,6 +63,7 @@ pub mod post;
 mod request;
 mod signature;
 mod signer;
+pub mod sts_v1;
 pub mod tc3;
 #[cfg(feature = "verify")]
 pub mod verify;

@@ -33,7 +33,7 @@
 //! );
 //! ```
 
-mod canonical;
+pub(crate) mod canonical;
 #[cfg(feature = "verify")]
 mod verify;
 
