@@ -48,6 +48,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod cam;
 mod canonical;
 #[cfg(feature = "verify")]
 pub mod cloud_api;
