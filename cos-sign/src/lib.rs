@@ -48,7 +48,10 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod cam;
 mod canonical;
+#[cfg(feature = "verify")]
+pub mod cloud_api;
 mod credentials;
 pub mod encode;
 mod error;
@@ -61,6 +64,7 @@ pub mod post;
 mod request;
 mod signature;
 mod signer;
+pub mod sts_v1;
 pub mod tc3;
 #[cfg(feature = "verify")]
 pub mod verify;

@@ -125,7 +125,7 @@ pub fn string_to_sign(timestamp: u64, credential_scope: &str, canonical_request:
 }
 
 /// HMAC-SHA256, its output wiped on drop (every link of the key chain is a secret).
-fn hmac_sha256(key: &[u8], message: &[u8]) -> Zeroizing<[u8; 32]> {
+pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> Zeroizing<[u8; 32]> {
     // HMAC takes keys of any length: hmac 0.13's `new_from_slice` returns `Ok` unconditionally
     // (its own `KeyInit::new` relies on that the same way). Not reachable from any input.
     #[allow(clippy::expect_used)]

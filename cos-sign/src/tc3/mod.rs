@@ -1,6 +1,7 @@
 //! TC3-HMAC-SHA256, Tencent Cloud API 3.0's request signature (STS, VOD, CVM …), pure: the
 //! canonical request, the string to sign, the derived key chain and the Authorization header
-//! (sts.md §1.3), with every intermediate kept for debugging.
+//! (sts.md §1.3), with every intermediate kept for debugging; [`verify`] (feature `verify`)
+//! checks one the way Tencent's servers do.
 //!
 //! What the official SDKs do, and so what [`sign`] does: sign exactly `content-type;host`, the
 //! `Content-Type` and host values verbatim, the raw body bytes, the query as sent (POST: `""`),
@@ -32,12 +33,16 @@
 //! );
 //! ```
 
-mod canonical;
+pub(crate) mod canonical;
+#[cfg(feature = "verify")]
+mod verify;
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 pub use canonical::{credential_scope, sha256_hex, string_to_sign, utc_date};
+#[cfg(feature = "verify")]
+pub use verify::{Tc3Authorization, Tc3Incoming, Tc3Verified, verify};
 
 use crate::{Credentials, SignError};
 use canonical::{CanonicalHeader, ValueForm};
