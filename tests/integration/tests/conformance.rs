@@ -75,6 +75,7 @@ conformance! {
     temporary_key_lifecycle => temporary::temporary_key_lifecycle,
     temporary_credentials_refresh => temporary::temporary_credentials_refresh,
     least_privilege_matrix => scoped::least_privilege_matrix,
+    sts_mints_scoped_keys => scoped::sts_mints_scoped_keys,
 
     clock_skew_server_ahead => skew::server_clock_ahead,
     clock_skew_server_behind => skew::server_clock_behind,

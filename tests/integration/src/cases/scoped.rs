@@ -214,3 +214,146 @@ pub async fn least_privilege_matrix(ctx: &Context) -> Outcome {
     )?;
     Ok(())
 }
+
+/// An STS client of the emulator signed with `credentials`, stamping `X-TC-Timestamp` from
+/// `clock`.
+fn sts_client(
+    ctx: &Context,
+    credentials: Credentials,
+    clock: cos_transport::clock::ManualClock,
+) -> Result<cos_transport::StsClient, SuiteError> {
+    let emulator = ctx.emulator(NEEDS_SCOPED_KEYS)?;
+    let url = emulator
+        .sts_url()
+        .ok_or_else(|| SuiteError::setup("the emulator serves no STS API"))?;
+    cos_transport::StsClient::builder(credentials)
+        .endpoint(url)
+        .region(ctx.region().as_str())
+        .clock(clock)
+        .build()
+        .map_err(|e| SuiteError::setup(format!("STS client: {e}")))
+}
+
+fn server_clock(ctx: &Context) -> cos_transport::clock::ManualClock {
+    cos_transport::clock::ManualClock::at_unix(ctx.server_now())
+}
+
+/// Expects an STS call to fail with Tencent's `code`.
+fn sts_refused<T: std::fmt::Debug>(
+    result: Result<T, cos_transport::StsCallError>,
+    code: &str,
+    what: &str,
+) -> Outcome {
+    match result {
+        Err(e) if e.code() == Some(code) => Ok(()),
+        Err(e) => Err(SuiteError::check(format!("{what}: {e}, want STS {code}"))),
+        Ok(v) => Err(SuiteError::check(format!(
+            "{what}: succeeded ({v:?}), want STS {code}"
+        ))),
+    }
+}
+
+/// The emulator's STS API mints keys bound to the policy built from a scope (TC3-signed
+/// GetFederationToken through cos-transport), the keys do exactly what the scope allows, and
+/// STS refuses what Tencent refuses with Tencent's codes.
+pub async fn sts_mints_scoped_keys(ctx: &Context) -> Outcome {
+    use cos_model::sts::GetFederationToken;
+    use cos_sign::cam::UploadPolicy;
+    use cos_transport::MintedCredentials;
+
+    let prefix = ctx.raw_key("minted/u1/");
+    let policy = UploadPolicy::prefix(ctx.bucket().as_str(), ctx.region().as_str(), &prefix)
+        .map_err(|e| SuiteError::setup(format!("policy: {e}")))?
+        .max_content_length(MAX_PUT)
+        .policy()
+        .to_json();
+    let account = ctx.credentials().clone();
+    let sts = sts_client(ctx, account.clone(), server_clock(ctx))?;
+    let minted = MintedCredentials::federation(
+        sts.clone(),
+        GetFederationToken::new("cos-rs-suite", policy.clone()).duration_seconds(900),
+    );
+    let key = minted
+        .current(std::time::SystemTime::now())
+        .await
+        .map_err(|e| SuiteError::check(format!("minting keys: {e}")))?;
+    ensure_eq!(
+        key.start_time()
+            .zip(key.expired_time())
+            .map(|(s, e)| e.saturating_sub(s)),
+        Some(900),
+        "minted key lifetime"
+    );
+    ensure!(key.security_token().is_some(), "minted keys lack a token");
+
+    let scoped = ctx
+        .client_builder()
+        .credentials(minted)
+        .build()
+        .map_err(|e| SuiteError::setup(format!("client: {e}")))?;
+    let inside = ctx.key("minted/u1/a.jpg")?;
+    scoped
+        .execute(&PutObject::new(inside.clone(), "minted"))
+        .await
+        .context("PutObject with minted keys inside the scope")?;
+    denied(
+        scoped
+            .execute(&PutObject::new(ctx.key("minted/u2/a.jpg")?, "outside"))
+            .await,
+        "PutObject with minted keys outside the scope",
+    )?;
+    denied(
+        scoped.execute(&GetObject::new(inside)).await,
+        "GetObject with minted keys",
+    )?;
+
+    // what Tencent's STS refuses, and its codes
+    let federation = GetFederationToken::new("cos-rs-suite", policy.clone());
+    sts_refused(
+        sts_client(
+            ctx,
+            Credentials::new(account.secret_id(), "not-the-secret"),
+            server_clock(ctx),
+        )?
+        .call(&federation)
+        .await,
+        "AuthFailure.SignatureFailure",
+        "GetFederationToken signed with the wrong secret",
+    )?;
+    sts_refused(
+        sts_client(ctx, Credentials::new("AKIDnobody", "x"), server_clock(ctx))?
+            .call(&federation)
+            .await,
+        "AuthFailure.SecretIdNotFound",
+        "GetFederationToken from an unknown SecretId",
+    )?;
+    let late = cos_transport::clock::ManualClock::at_unix(ctx.server_now() + 600);
+    sts_refused(
+        sts_client(ctx, account.clone(), late)?
+            .call(&federation)
+            .await,
+        "AuthFailure.SignatureExpire",
+        "GetFederationToken stamped 10 minutes ahead",
+    )?;
+    sts_refused(
+        sts.call(&federation.clone().duration_seconds(7201)).await,
+        "InvalidParameter.OverTimeError",
+        "GetFederationToken for 7201 s",
+    )?;
+    sts_refused(
+        sts.call(&GetFederationToken::new("cos-rs-suite", "{not json"))
+            .await,
+        "InvalidParameter.StrategyFormatError",
+        "GetFederationToken with a policy that is not JSON",
+    )?;
+    let temporary = Credentials::new(key.secret_id(), key.secret_key())
+        .with_security_token(key.security_token().unwrap_or_default());
+    sts_refused(
+        sts_client(ctx, temporary, server_clock(ctx))?
+            .call(&federation)
+            .await,
+        "FailedOperation.TempKeyNotAllowed",
+        "GetFederationToken called with temporary keys",
+    )?;
+    Ok(())
+}
