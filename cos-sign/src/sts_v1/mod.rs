@@ -2,7 +2,7 @@
 //! (`qcloud-cos-sts` for Node, `qcloud-python-sts`, the Go, Java and PHP packages) still sign
 //! their form-encoded STS calls with (sts.md §1.6): `Signature = base64(HMAC(SecretKey,
 //! METHOD + host + path + "?" + sorted k=v joined by &))`, over the DECODED parameter values.
-//! [`verify`] (feature `verify`) checks one the way the server does.
+//! `verify` (feature `verify`) checks one the way the server does.
 //!
 //! ```
 //! use cos_sign::Credentials;

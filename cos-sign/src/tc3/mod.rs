@@ -1,6 +1,6 @@
 //! TC3-HMAC-SHA256, Tencent Cloud API 3.0's request signature (STS, VOD, CVM …), pure: the
 //! canonical request, the string to sign, the derived key chain and the Authorization header
-//! (sts.md §1.3), with every intermediate kept for debugging; [`verify`] (feature `verify`)
+//! (sts.md §1.3), with every intermediate kept for debugging; `verify` (feature `verify`)
 //! checks one the way Tencent's servers do.
 //!
 //! What the official SDKs do, and so what [`sign`] does: sign exactly `content-type;host`, the
