@@ -99,7 +99,7 @@ pub use id::{FileId, Target};
 pub use listener::VodListener;
 pub use snapshot::FileSnapshot;
 pub use source::{AddOptions, FileSource, Fingerprint, SourceInfo};
-pub use state::{FileState, ListState};
+pub use state::{FileState, Interrupted, ListState};
 pub use stream::EventStream;
 pub use target::TargetDefaults;
 
