@@ -152,9 +152,25 @@ impl VodUploaderBuilder {
     /// ask for them with `UploadStarted { needs_auth: true }`; a file that waited for
     /// credentials still waits in `AwaitingAuth`.
     ///
-    /// Files added from memory (`FileSource::Bytes`) are not kept. One process at a time
-    /// may use a state directory. Fails with [`VodError::StateFile`] when the state file
-    /// cannot be read, is not a list of this format version, or breaks the list's rules.
+    /// Files added from memory (`FileSource::Bytes`) are not kept. One list at a time may
+    /// use a state directory: it stays locked until the list's task ends (`shutdown`, or
+    /// every handle dropped). Fails with [`VodError::StateFile`] when the directory cannot
+    /// be created or written, is locked by another list, or its state file cannot be read,
+    /// is not a list of this format version, or breaks the list's rules.
+    ///
+    /// ```no_run
+    /// # async fn demo(engine: cos_vod::CosEngine) -> Result<(), cos_vod::VodError> {
+    /// use cos_vod::{VodEvent, VodUploader};
+    /// let mut restored = VodUploader::builder(engine).restore("/var/lib/app/uploads").await?;
+    /// let rows = restored.list.list_files().await?.len();
+    /// for _ in 0..rows {
+    ///     if let Some(VodEvent::Restored { file, state, .. }) = restored.events.recv().await {
+    ///         println!("row {} ({}): {state}", file.id, file.name); // the ids of last time
+    ///     }
+    /// }
+    /// restored.list.start_upload().await?; // unfinished files continue from their checkpoints
+    /// # Ok(()) }
+    /// ```
     pub async fn restore(self, state_dir: impl Into<PathBuf>) -> Result<RestoredList, VodError> {
         let file = StateFile::new(state_dir.into());
         let restored = restore(&file, self.core.clone(), self.interrupted).await?;

@@ -105,6 +105,9 @@ pub enum StateFileError {
         /// The version this build reads and writes.
         supported: u32,
     },
+    /// Another list, in this process or another, uses this state directory.
+    #[error("another list uses this state directory")]
+    Locked,
     /// The file reads, but its list breaks the list's rules (ids out of order, a file twice,
     /// a stored file without its result…): it was edited by hand or damaged.
     #[error("the saved list cannot be restored: {0}")]

@@ -21,6 +21,8 @@ pub(crate) struct Restored {
     pub effects: Vec<Effect>,
     /// What the task keeps about each file besides the core's row.
     pub files: Vec<RestoredSpec>,
+    /// The state directory's lock, held by the list's writer.
+    pub lock: std::fs::File,
 }
 
 /// A restored file's source, options and last target.
@@ -36,7 +38,8 @@ pub(crate) struct RestoredSpec {
     pub target: Option<SavedTarget>,
 }
 
-/// Reads the list saved in `file` (an empty list when there is none yet) and rebuilds it.
+/// Locks the state directory, reads the list saved in `file` (an empty list when there is
+/// none yet) and rebuilds it.
 pub(crate) async fn restore(
     file: &StateFile,
     config: CoreConfig,
@@ -47,10 +50,13 @@ pub(crate) async fn restore(
         source,
     };
     let reader = file.clone();
-    let saved = tokio::task::spawn_blocking(move || reader.read())
-        .await
-        .map_err(|e| state_error(std::io::Error::other(e.to_string()).into()))?
-        .map_err(state_error)?;
+    let (lock, saved) = tokio::task::spawn_blocking(move || {
+        let lock = reader.claim()?;
+        Ok((lock, reader.read()?))
+    })
+    .await
+    .map_err(|e| state_error(std::io::Error::other(e.to_string()).into()))?
+    .map_err(state_error)?;
     let saved = saved.unwrap_or_else(|| SavedList::new(1, Vec::new()));
     let mut files = Vec::with_capacity(saved.files.len());
     let mut specs = Vec::with_capacity(saved.files.len());
@@ -100,5 +106,6 @@ pub(crate) async fn restore(
         core,
         effects,
         files: specs,
+        lock,
     })
 }

@@ -3,7 +3,8 @@
 //! directory, synced, renamed over the old one, the directory synced), so that a crash at
 //! any moment leaves the old list or the new one, never a torn file. Writes happen on a
 //! writer task of their own, the latest list first, so the list's task never waits on a
-//! disk.
+//! disk. The directory is locked (`list.lock`, an advisory lock the OS drops with the
+//! process) while a list uses it, so two lists never overwrite each other's state.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,9 @@ use crate::saved::{Header, STATE_FORMAT, STATE_VERSION, SavedList};
 
 /// The state file's name in the state directory.
 pub const STATE_FILE_NAME: &str = "list.json";
+
+/// The lock file's name in the state directory.
+const LOCK_FILE_NAME: &str = "list.lock";
 
 /// Where a list keeps its state.
 #[derive(Debug, Clone)]
@@ -32,6 +36,22 @@ impl StateFile {
     /// The state file's path.
     pub fn path(&self) -> PathBuf {
         self.dir.join(STATE_FILE_NAME)
+    }
+
+    /// Takes the directory for one list: creates it, checks that files can be created there
+    /// and locks it; the lock lasts as long as the returned file is open. Blocking.
+    pub fn claim(&self) -> Result<std::fs::File, StateFileError> {
+        std::fs::create_dir_all(&self.dir)?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(self.dir.join(LOCK_FILE_NAME))?;
+        match lock.try_lock() {
+            Ok(()) => Ok(lock),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StateFileError::Locked),
+            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+        }
     }
 
     /// Reads the saved list (`None` when there is none yet) and removes the temporary files
@@ -103,14 +123,15 @@ impl StateFile {
         }
     }
 
-    /// Starts the writer task (on the current tokio runtime).
-    pub fn spawn_writer(self) -> StateWriter {
+    /// Starts the writer task (on the current tokio runtime); it keeps `lock` (from
+    /// [`claim`](Self::claim)) until its last write.
+    pub fn spawn_writer(self, lock: std::fs::File) -> StateWriter {
         let (tx, rx) = watch::channel(None);
         StateWriter {
             path: self.path(),
             tx,
             last: None,
-            join: tokio::spawn(write_loop(self, rx)),
+            join: tokio::spawn(write_loop(self, rx, lock)),
         }
     }
 }
@@ -159,6 +180,7 @@ impl StateWriter {
 async fn write_loop(
     file: StateFile,
     mut rx: watch::Receiver<Option<Arc<Vec<u8>>>>,
+    lock: std::fs::File,
 ) -> Result<(), StateFileError> {
     let mut last = Ok(());
     let mut serial = 0u64;
@@ -176,6 +198,7 @@ async fn write_loop(
             tracing::warn!(path = %file.path().display(), error = %e, "the list's state could not be saved");
         }
     }
+    drop(lock);
     last
 }
 
@@ -249,7 +272,9 @@ mod tests {
     async fn the_writer_writes_the_latest_list_before_it_closes() {
         let dir = tempfile::tempdir().unwrap();
         let file = StateFile::new(dir.path().to_owned());
-        let mut writer = file.clone().spawn_writer();
+        let lock = file.claim().unwrap();
+        assert!(matches!(file.claim(), Err(StateFileError::Locked)));
+        let mut writer = file.clone().spawn_writer(lock);
         for n in 1..=20 {
             writer.save(list(n));
         }
@@ -259,5 +284,7 @@ mod tests {
         writer.save(progressed);
         writer.close().await.unwrap().unwrap();
         assert_eq!(file.read().unwrap(), Some(list(20)));
+        // The lock went with the writer.
+        drop(file.claim().unwrap());
     }
 }

@@ -2,7 +2,8 @@
 //! order and states, one `Restored` event per file before anything else, unfinished files
 //! finished from their checkpoints without a part sent twice; a changed or vanished source
 //! fails typed and is discarded when deleted or cleaned; credentials never reach the file;
-//! ids are never issued again; a damaged state file is a typed error.
+//! ids are never issued again; a damaged state file is a typed error; one list at a time
+//! uses a state directory.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -465,4 +466,25 @@ async fn a_damaged_state_file_is_a_typed_error() {
         ]
     );
     restored.list.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn one_list_at_a_time_uses_a_state_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = FakeEngine::new();
+    let first = pulled(&engine).restore(dir.path()).await.unwrap();
+    let err = pulled(&engine).restore(dir.path()).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            VodError::StateFile {
+                source: StateFileError::Locked,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    first.list.shutdown().await.unwrap();
+    let again = pulled(&engine).restore(dir.path()).await.unwrap();
+    again.list.shutdown().await.unwrap();
 }

@@ -125,7 +125,7 @@ pub(crate) fn spawn(settings: Settings, commands: mpsc::UnboundedReceiver<Comman
             restored.core,
             restored.effects,
             restored.files,
-            Some(file.spawn_writer()),
+            Some(file.spawn_writer(restored.lock)),
         ),
         None => (ListCore::new(settings.core), Vec::new(), Vec::new(), None),
     };
