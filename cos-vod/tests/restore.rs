@@ -293,6 +293,73 @@ async fn a_changed_or_vanished_source_fails_typed_and_its_upload_is_discarded() 
     third.list.shutdown().await.unwrap();
 }
 
+/// A provider whose grants name the key `{prefix}/{file name}`.
+fn keyed(engine: &FakeEngine, prefix: &'static str) -> VodUploaderBuilder {
+    builder(engine).provider(move |req: GrantRequest| {
+        std::future::ready(Ok::<_, FailureInfo>(
+            UploadGrant::new(TemporaryKey::new("pulled-id", "pulled-secret"))
+                .key(format!("{prefix}/{}", req.name)),
+        ))
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn what_a_restored_file_left_at_its_saved_target_is_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let engine = FakeEngine::new();
+    let mut first = keyed(&engine, "first").restore(&state).await.unwrap();
+    let mut ids = Vec::new();
+    for name in ["deleted.bin", "moved.bin"] {
+        let p = write(dir.path(), name, 1000);
+        ids.push(
+            first
+                .list
+                .add_file(FileSource::path(p), AddOptions::new())
+                .await
+                .unwrap(),
+        );
+    }
+    first.list.start_upload().await.unwrap();
+    let mut seen = HashSet::new();
+    while seen.len() < 2 {
+        if let VodEvent::Progress {
+            file, bytes_done, ..
+        } = next(&mut first.events).await
+            && bytes_done >= 200
+            && seen.insert(file.id)
+        {
+            first.list.pause_file(file.id).await.unwrap();
+        }
+    }
+    first.list.shutdown().await.unwrap();
+    let saved = std::fs::read_to_string(state.join(cos_vod::STATE_FILE_NAME)).unwrap();
+    assert!(saved.contains("first/moved.bin"), "{saved}");
+
+    // After the restart the grants name other keys. Deleted before it runs again, a file's
+    // upload is aborted where it went; run again elsewhere, what it left at the old key is
+    // discarded and it starts afresh at the new one.
+    let mut second = keyed(&engine, "second").restore(&state).await.unwrap();
+    restored_events(&mut second, 2).await;
+    second.list.delete_file(ids[0]).await.unwrap();
+    assert_eq!(
+        engine.with(|s| s.aborted.clone()),
+        vec!["first/deleted.bin"]
+    );
+    second.list.start_upload().await.unwrap();
+    let run = collect_until(&mut second.events, |e| {
+        matches!(e, VodEvent::ListEnded { .. })
+    })
+    .await;
+    assert!(run.iter().any(|e| matches!(e,
+        VodEvent::Succeeded { file, result } if file.id == ids[1] && result.key == "second/moved.bin")));
+    assert_eq!(
+        engine.with(|s| s.aborted.clone()),
+        vec!["first/deleted.bin", "first/moved.bin"]
+    );
+    second.list.shutdown().await.unwrap();
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_file_changed_between_add_and_start_is_never_uploaded() {
     let dir = tempfile::tempdir().unwrap();
