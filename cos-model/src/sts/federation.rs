@@ -70,8 +70,8 @@ mod tests {
 
     #[test]
     fn the_body_carries_the_policy_url_encoded() {
-        let op = GetFederationToken::new("cos-sts-rust", r#"{"version":"2.0"}"#)
-            .duration_seconds(900);
+        let op =
+            GetFederationToken::new("cos-sts-rust", r#"{"version":"2.0"}"#).duration_seconds(900);
         let body: serde_json::Value = serde_json::from_str(&op.body()).unwrap();
         assert_eq!(body["Name"], "cos-sts-rust");
         assert_eq!(body["DurationSeconds"], 900);

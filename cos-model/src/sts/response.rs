@@ -160,8 +160,7 @@ pub(crate) fn parse_credentials(
             request_id,
         });
     }
-    let envelope =
-        envelope.map_err(|e| StsError::malformed(format!("{e}: {text}")))?;
+    let envelope = envelope.map_err(|e| StsError::malformed(format!("{e}: {text}")))?;
     let r = envelope.response;
     if let Some(error) = r.error {
         return Err(StsError {
@@ -200,7 +199,10 @@ mod tests {
         assert_eq!(c.expired_time, 1_686_719_217);
         assert_eq!(c.expiration.as_deref(), Some("2023-06-14T05:06:57Z"));
         let debug = format!("{c:?}");
-        assert!(!debug.contains("kTRt") && !debug.contains("Eo28"), "{debug}");
+        assert!(
+            !debug.contains("kTRt") && !debug.contains("Eo28"),
+            "{debug}"
+        );
     }
 
     #[test]
@@ -217,12 +219,17 @@ mod tests {
         );
         assert!(!e.is_retryable());
         let busy = br#"{"Response":{"Error":{"Code":"InternalError.SystemError","Message":"x"},"RequestId":"r"}}"#;
-        assert!(parse_credentials(StatusCode::OK, busy).unwrap_err().is_retryable());
+        assert!(
+            parse_credentials(StatusCode::OK, busy)
+                .unwrap_err()
+                .is_retryable()
+        );
     }
 
     #[test]
     fn other_answers_are_errors_that_say_what_they_were() {
-        let e = parse_credentials(StatusCode::BAD_GATEWAY, b"<html>bad gateway</html>").unwrap_err();
+        let e =
+            parse_credentials(StatusCode::BAD_GATEWAY, b"<html>bad gateway</html>").unwrap_err();
         assert_eq!(e.kind, StsErrorKind::Status(502));
         assert!(e.is_retryable());
         let e = parse_credentials(StatusCode::OK, b"{\"Response\":{}}").unwrap_err();
