@@ -110,6 +110,15 @@ impl GuideClient {
             .await
     }
 
+    /// `POST <server><path_and_query>` with the login token and no body (`/sts` takes both
+    /// methods, as the guide's `sts.php` does).
+    pub async fn ask_post(&self, path_and_query: &str) -> Result<Answer, GuideClientError> {
+        let url = format!("{}{path_and_query}", self.signing_server);
+        let bearer = format!("Bearer {}", self.login_token);
+        self.send("POST", &url, &[("authorization", &bearer)], Bytes::new())
+            .await
+    }
+
     /// The guide's PUT: `PUT url` with the grant's `Authorization` and `x-cos-security-token`.
     pub async fn put(
         &self,

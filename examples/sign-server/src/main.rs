@@ -112,7 +112,8 @@ async fn run(args: Args) -> Result<(), cos_sign_server::SignServerError> {
         let key = std::env::var("COS_SECRET_KEY").ok();
         let (Some(id), Some(key)) = (id, key) else {
             return Err(cos_sign_server::SignServerError::Config(
-                "/sts calls STS with the account's keys: set COS_SECRET_ID and COS_SECRET_KEY".into(),
+                "/sts calls STS with the account's keys: set COS_SECRET_ID and COS_SECRET_KEY"
+                    .into(),
             ));
         };
         let mut client = cos_transport::StsClient::builder(cos_sign::Credentials::new(id, key))

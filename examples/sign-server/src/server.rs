@@ -187,7 +187,13 @@ async fn route(
         && let Some(prefix) = &sts.allow_prefix
     {
         // the client may not narrow or widen the scope: the prefix is the server's
-        return grant(sts, &state.config.bucket, state.config.max_bytes, StsScope::Prefix(prefix)).await;
+        return grant(
+            sts,
+            &state.config.bucket,
+            state.config.max_bytes,
+            StsScope::Prefix(prefix),
+        )
+        .await;
     }
     let ext = state.config.allowed_extensions.check(get("ext"))?;
     let declared_size = match get("size") {
@@ -200,7 +206,13 @@ async fn route(
     let now = unix_now();
     let key = generate_key(&state.config.prefix, now, &ext);
     if let (Kind::Sts, Some(sts)) = (&kind, &state.config.sts) {
-        return grant(sts, &state.config.bucket, state.config.max_bytes, StsScope::Key(&key)).await;
+        return grant(
+            sts,
+            &state.config.bucket,
+            state.config.max_bytes,
+            StsScope::Key(&key),
+        )
+        .await;
     }
     let keys = state.keys.keys(now).await?;
     let key_time = key_time(&state.config, &keys, now);
