@@ -1,5 +1,6 @@
 //! `cargo xtask demo`: the main job. Starts the emulator on a free loopback port and the
-//! direct-upload signing server, then plays a mini program, uploads a big file with an
+//! direct-upload signing server, then plays a mini program (with signatures, then with
+//! temporary keys from `/sts`), uploads a big file with an
 //! interruption and a resume, runs an upload list, verifies every object's CRC64 and prints a
 //! table. `--real` runs the same steps against real COS (COS_SECRET_ID, COS_SECRET_KEY,
 //! COS_BUCKET, COS_REGION).
@@ -8,6 +9,7 @@ mod big_upload;
 mod mini_program;
 mod report;
 mod stack;
+mod sts_upload;
 mod upload_list;
 
 use std::process::ExitCode;
@@ -98,6 +100,7 @@ async fn demo(options: Options) -> Result<(), String> {
     let mut report = Report::default();
     let outcome = async {
         mini_program::run(&stack, &mut report).await?;
+        sts_upload::run(&stack, &mut report).await?;
         big_upload::run(&stack, &mut report, options.big_mib).await?;
         upload_list::run(&stack, &mut report).await?;
         report.verify(&stack).await

@@ -17,7 +17,7 @@ const PARTS_IN_FLIGHT: usize = 4;
 pub async fn run(stack: &Stack, report: &mut Report, mib: u64) -> Result<(), String> {
     let size = mib * 1024 * 1024;
     println!(
-        "\n== 2. a {mib} MiB file with cos-upload: {} MiB parts, {PARTS_IN_FLIGHT} in flight, paused half-way, resumed",
+        "\n== 3. a {mib} MiB file with cos-upload: {} MiB parts, {PARTS_IN_FLIGHT} in flight, paused half-way, resumed",
         PART_SIZE >> 20
     );
     let path = stack.workdir().join("big.bin");

@@ -45,7 +45,7 @@ impl Report {
 
     /// HEADs every object: its length and COS's CRC64 must equal the local ones.
     pub async fn verify(&mut self, stack: &Stack) -> Result<(), String> {
-        println!("\n== 4. verify every object with HEAD (size and x-cos-hash-crc64ecma)");
+        println!("\n== 5. verify every object with HEAD (size and x-cos-hash-crc64ecma)");
         for row in &mut self.rows {
             let key = ObjectKey::new(&row.key).map_err(|e| format!("{}: {e}", row.key))?;
             let head = stack

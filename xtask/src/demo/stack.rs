@@ -91,6 +91,7 @@ impl Stack {
                 let emulator = Emulator::builder()
                     .bucket(DEMO_BUCKET)
                     .data_dir(&data_dir)
+                    .sts_listen(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
                     .start()
                     .await
                     .map_err(|e| format!("starting the emulator: {e}"))?;
@@ -142,6 +143,18 @@ impl Stack {
             }
         };
 
+        // /sts: the recommended path, keys minted by STS (the emulator's, or Tencent's with the
+        // account's permanent keys) for one server-chosen key
+        let mut sts_client = cos_transport::StsClient::builder(credentials.clone()).region(&region);
+        if let Some(url) = emulator.as_ref().and_then(RunningEmulator::sts_url) {
+            sts_client = sts_client.endpoint(url);
+        }
+        let sts = cos_sign_server::StsGrant {
+            client: sts_client.build().map_err(|e| format!("STS client: {e}"))?,
+            region: region.clone(),
+            allow_prefix: None,
+            duration_seconds: 900,
+        };
         let config = SignServerConfig {
             bucket: bucket.clone(),
             addressing,
@@ -150,7 +163,7 @@ impl Stack {
             allowed_extensions: ExtensionAllowList::new(["jpg", "png"]),
             bearer_token: LOGIN_TOKEN.into(),
             credential_ttl: Duration::from_secs(600),
-            sts: None,
+            sts: Some(sts),
         };
         let listen = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
         let signer = cos_sign_server::start(config, keys, listen)

@@ -38,7 +38,7 @@ const DEADLINE: Duration = Duration::from_secs(300);
 /// Runs step 3.
 pub async fn run(stack: &Stack, report: &mut Report) -> Result<(), String> {
     println!(
-        "\n== 3. {} files through the cos-vod upload list (3 at a time); {} is cancelled mid-way and resumed",
+        "\n== 4. {} files through the cos-vod upload list (3 at a time); {} is cancelled mid-way and resumed",
         FILES.len(),
         FILES[CANCEL_INDEX].0
     );
