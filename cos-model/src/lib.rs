@@ -82,6 +82,7 @@ pub mod encode;
 pub mod limits;
 pub mod ops;
 pub mod options;
+pub mod sts;
 pub mod xml;
 
 mod cos_error;

@@ -1,5 +1,8 @@
 //! The pure, sans-IO COS signer: the `q-sign-algorithm=sha1` Authorization, pre-signed URLs,
-//! POST policies and (feature `verify`) their verification.
+//! POST policies and (feature `verify`) their verification; and for temporary keys, the
+//! Tencent Cloud API side: [`tc3`] (TC3-HMAC-SHA256, what STS and the generic SDKs sign with),
+//! [`sts_v1`] (the HmacSHA1/HmacSHA256 "signature v1" of the COS STS SDKs), their verification
+//! (`cloud_api`, feature `verify`) and [`cam`] (the CAM policies STS attaches to a key).
 //!
 //! Everything here is a function of its inputs: no clock, no IO, no async. The caller passes the
 //! request as a borrowed [`SignableRequest`], the [`Credentials`] and the [`KeyTime`] window.
@@ -48,7 +51,10 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod cam;
 mod canonical;
+#[cfg(feature = "verify")]
+pub mod cloud_api;
 mod credentials;
 pub mod encode;
 mod error;
@@ -61,6 +67,8 @@ pub mod post;
 mod request;
 mod signature;
 mod signer;
+pub mod sts_v1;
+pub mod tc3;
 #[cfg(feature = "verify")]
 pub mod verify;
 

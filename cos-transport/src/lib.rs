@@ -38,6 +38,7 @@ mod error;
 mod hyper;
 mod response_body;
 pub mod retry;
+pub mod sts;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod transport;
@@ -57,4 +58,5 @@ pub use hyper::{
 };
 pub use response_body::ResponseBody;
 pub use retry::RetryPolicy;
+pub use sts::{MintedCredentials, StsCallError, StsClient};
 pub use transport::{BoxFuture, DynTransport, Transport, TransportResult};

@@ -3,8 +3,14 @@
 //! ```sh
 //! cargo run -p cos-vod --example upload_list -- \
 //!     --endpoint http://127.0.0.1:PORT --bucket NAME-APPID --region REGION \
-//!     [--parallel-files N] [--checkpoint-dir DIR] FILE…
+//!     [--parallel-files N] [--checkpoint-dir DIR] [--state-dir DIR] FILE…
 //! ```
+//!
+//! With `--state-dir DIR` the list is kept in `DIR` (checkpoints in `DIR/checkpoints` unless
+//! `--checkpoint-dir` says otherwise): run again with the same directory, with no file
+//! arguments, and the list comes back (one `Restored` line per file, with the `file_id` it
+//! had), is started, and every unfinished file is finished from its checkpoint. Files given
+//! again that the list already holds are not added twice.
 //!
 //! Credentials: `COS_SECRET_ID`/`COS_SECRET_KEY` when set; otherwise temporary keys fetched
 //! from the emulator's `POST /-/sts?duration=SECONDS` for each file (and again whenever they
@@ -19,7 +25,7 @@ use clap::Parser;
 use cos_transport::{Body, HyperTransport, Transport};
 use cos_vod::{
     AddOptions, CosEngine, FailureInfo, FailureKind, FileSource, GrantRequest, TemporaryKey,
-    UploadGrant, VodEvent, VodUploader,
+    UploadGrant, VodError, VodEvent, VodUploader,
 };
 use serde_json::{Value, json};
 
@@ -42,11 +48,14 @@ struct Args {
     /// Keep checkpoints here, so running again with the same files resumes them.
     #[arg(long)]
     checkpoint_dir: Option<PathBuf>,
+    /// Keep the list here, so running again restores it (same file ids) and finishes it.
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
     /// Lifetime of the temporary keys asked from `/-/sts`, in seconds.
     #[arg(long, default_value_t = 1800)]
     sts_duration: u64,
-    /// The files to upload (object key: the file name).
-    #[arg(required = true)]
+    /// The files to upload (object key: the file name); optional with `--state-dir`.
+    #[arg(required_unless_present = "state_dir")]
     files: Vec<PathBuf>,
 }
 
@@ -109,6 +118,18 @@ fn json_line(event: &VodEvent) -> Value {
     });
     let extra = match event {
         VodEvent::FileAdded { size, .. } => json!({ "size": size }),
+        VodEvent::Restored {
+            size,
+            state,
+            bytes_done,
+            error,
+            ..
+        } => json!({
+            "size": size,
+            "state": state.as_str(),
+            "bytes_done": bytes_done,
+            "code": error.as_ref().map(|e| e.code.clone()),
+        }),
         VodEvent::UploadStarted { needs_auth, .. } => json!({ "needs_auth": needs_auth }),
         VodEvent::Progress {
             bytes_done,
@@ -167,7 +188,11 @@ async fn main() -> ExitCode {
 /// Runs the list; whether every file succeeded.
 async fn run(args: Args) -> Result<bool, String> {
     let mut engine = CosEngine::builder();
-    if let Some(dir) = &args.checkpoint_dir {
+    let checkpoints = args
+        .checkpoint_dir
+        .clone()
+        .or_else(|| args.state_dir.as_ref().map(|d| d.join("checkpoints")));
+    if let Some(dir) = checkpoints {
         engine = engine.checkpoint_dir(dir);
     }
     let engine = engine.build().map_err(|e| e.to_string())?;
@@ -184,7 +209,7 @@ async fn run(args: Args) -> Result<bool, String> {
     let region = cos_model::Region::new(&args.region).map_err(|e| format!("--region: {e}"))?;
     let endpoint = args.endpoint.clone();
     let duration = args.sts_duration;
-    let list = VodUploader::builder(engine)
+    let builder = VodUploader::builder(engine)
         .endpoint(target)
         .bucket(bucket)
         .region(region)
@@ -199,13 +224,28 @@ async fn run(args: Args) -> Result<bool, String> {
                 };
                 Ok(UploadGrant::new(keys))
             }
-        })
-        .spawn();
-    let mut events = list.events().await.map_err(|e| e.to_string())?;
+        });
+    let (list, mut events) = match &args.state_dir {
+        Some(dir) => {
+            let restored = builder.restore(dir).await.map_err(|e| e.to_string())?;
+            (restored.list, restored.events)
+        }
+        None => {
+            let list = builder.spawn();
+            let events = list.events().await.map_err(|e| e.to_string())?;
+            (list, events)
+        }
+    };
     for path in &args.files {
-        list.add_file(FileSource::path(path), AddOptions::new())
+        match list
+            .add_file(FileSource::path(path), AddOptions::new())
             .await
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        {
+            Ok(_) => {}
+            // Already in the restored list: it is finished there.
+            Err(VodError::Duplicate { .. }) if args.state_dir.is_some() => {}
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
     }
     list.start_upload().await.map_err(|e| e.to_string())?;
     let started = SystemTime::now();

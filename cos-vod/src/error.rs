@@ -1,4 +1,5 @@
-//! `VodError`: why a list command was refused.
+//! `VodError`: why a list command was refused; `StateFileError`: why the list's state file
+//! could not be read or written.
 
 use std::path::PathBuf;
 
@@ -71,7 +72,44 @@ pub enum VodError {
     /// was updated).
     #[error("the upload engine failed: {0}")]
     Engine(FailureInfo),
+    /// The list's state file (see `VodUploaderBuilder::restore`) could not be read or
+    /// written.
+    #[error("the list's state file {path}: {source}")]
+    StateFile {
+        /// The state file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: StateFileError,
+    },
     /// The list's task has shut down.
     #[error("the upload list has shut down")]
     Closed,
+}
+
+/// Why the list's state file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateFileError {
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The file is not a cos-vod list state file, or is damaged.
+    #[error("not a readable cos-vod list: {0}")]
+    Corrupt(String),
+    /// The file was written by a build with another format version.
+    #[error("format version {found} is not supported (this build reads version {supported})")]
+    UnsupportedVersion {
+        /// The file's version.
+        found: u32,
+        /// The version this build reads and writes.
+        supported: u32,
+    },
+    /// Another list, in this process or another, uses this state directory.
+    #[error("another list uses this state directory")]
+    Locked,
+    /// The file reads, but its list breaks the list's rules (ids out of order, a file twice,
+    /// a stored file without its result…): it was edited by hand or damaged.
+    #[error("the saved list cannot be restored: {0}")]
+    Inconsistent(String),
 }

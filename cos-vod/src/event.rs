@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::failure::FailureInfo;
 use crate::id::FileId;
+use crate::state::FileState;
 
 /// Which file an event is about, as it was when the event was emitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,7 +61,8 @@ pub struct ListCounts {
     pub awaiting_auth: usize,
 }
 
-/// An event of the list. Per file the order is `FileAdded`, then for each run
+/// An event of the list. Per file the order is `FileAdded` (or, in a list brought back
+/// after a restart, `Restored`), then for each run
 /// `UploadStarted`, `Progress`*, (`TokenExpired`, `Progress`*)*, and one of `Paused`,
 /// `Succeeded`, `Failed`, `Canceled`. `Succeeded`, `Failed` and `Canceled` are terminal:
 /// exactly one closes a run of a file. `ListEnded` comes whenever a run drains.
@@ -73,6 +75,26 @@ pub enum VodEvent {
         file: FileRef,
         /// Its size in bytes.
         size: u64,
+    },
+    /// A file came back from the list's state file after a restart, with its id, position
+    /// and state: one per file, in list order, before any other event of the restored list
+    /// (nothing like it exists in the familiar SDKs, whose lists die with the page).
+    Restored {
+        /// The file (same id as before the restart).
+        file: FileRef,
+        /// Its size in bytes when it was added.
+        size: u64,
+        /// Its state now: as before the restart, except that a file that was uploading is
+        /// `Paused` or `Ready` (as configured), and an unfinished file whose source changed
+        /// or vanished is `Failure` (with [`FailureKind::SourceChanged`](crate::FailureKind)).
+        /// A file in `AwaitingAuth` is still in the run it was in: given credentials, it
+        /// continues without a second `UploadStarted`, as it would have before the restart.
+        state: FileState,
+        /// Bytes acknowledged as of the last change saved (a file continues from its
+        /// checkpoint, whatever this says).
+        bytes_done: u64,
+        /// Why it failed, when its state is `Failure`.
+        error: Option<FailureInfo>,
     },
     /// A file was scheduled (the familiar `onUploadstarted`). When `needs_auth` is true, no
     /// provider is configured and no credentials were pushed for this file: the upload
@@ -139,6 +161,7 @@ impl VodEvent {
     pub const fn name(&self) -> &'static str {
         match self {
             VodEvent::FileAdded { .. } => "FileAdded",
+            VodEvent::Restored { .. } => "Restored",
             VodEvent::UploadStarted { .. } => "UploadStarted",
             VodEvent::Progress { .. } => "Progress",
             VodEvent::TokenExpired { .. } => "TokenExpired",
@@ -154,6 +177,7 @@ impl VodEvent {
     pub const fn file(&self) -> Option<&FileRef> {
         match self {
             VodEvent::FileAdded { file, .. }
+            | VodEvent::Restored { file, .. }
             | VodEvent::UploadStarted { file, .. }
             | VodEvent::Progress { file, .. }
             | VodEvent::TokenExpired { file }

@@ -18,6 +18,11 @@ pub enum FailureKind {
     Credentials,
     /// The local file could not be read, or changed during the upload.
     Source,
+    /// The local file changed (code `SourceChanged`) or vanished (code `SourceMissing`)
+    /// since it was added to the list, typically while the app was not running: it is never
+    /// uploaded with other bytes. Delete the file from the list (which aborts what it left
+    /// on COS) and add it again to upload its new content.
+    SourceChanged,
     /// The uploaded object did not match the local data (CRC64).
     Integrity,
     /// Bucket, region or key missing or invalid.

@@ -15,7 +15,9 @@
 //!   `Canceled`), and `ListEnded` is emitted whenever a run drains, even if the last file
 //!   failed;
 //! - credentials are per file; an expired token puts only that file in `AwaitingAuth` and
-//!   emits `TokenExpired`, never a silent stall.
+//!   emits `TokenExpired`, never a silent stall;
+//! - given a state directory ([`VodUploaderBuilder::restore`]), the list survives a restart:
+//!   the same ids in the same order and states, files resumed from their checkpoints.
 //!
 //! What the familiar SDKs do, which these docs compare against ("as the familiar SDK", "the
 //! JS SDK reports …"), is written down with the versions read in
@@ -75,9 +77,12 @@ mod failure;
 mod handle;
 mod id;
 mod listener;
+mod restore;
+mod saved;
 mod snapshot;
 mod source;
 mod state;
+mod state_file;
 mod stream;
 mod target;
 mod task;
@@ -86,20 +91,22 @@ pub mod transition;
 pub use auth::{
     AuthExpiry, GrantKind, GrantProvider, GrantRequest, UploadAddress, UploadAuth, UploadGrant,
 };
-pub use config::VodUploaderBuilder;
+pub use config::{RestoredList, VodUploaderBuilder};
 pub use cos::{CosEngine, CosEngineBuilder, EngineBuildError};
 /// Temporary (STS) keys for a file: cos-transport's type (secret and token wiped on drop,
 /// redacted in `Debug`).
 pub use cos_transport::TemporaryKey;
-pub use error::VodError;
+pub use error::{StateFileError, VodError};
 pub use event::{CancelReason, FileRef, ListCounts, UploadResult, VodEvent};
 pub use failure::{FailureInfo, FailureKind};
 pub use handle::VodUploader;
 pub use id::{FileId, Target};
 pub use listener::VodListener;
+pub use saved::{STATE_FORMAT, STATE_VERSION};
 pub use snapshot::FileSnapshot;
 pub use source::{AddOptions, FileSource, Fingerprint, SourceInfo};
-pub use state::{FileState, ListState};
+pub use state::{FileState, Interrupted, ListState};
+pub use state_file::STATE_FILE_NAME;
 pub use stream::EventStream;
 pub use target::TargetDefaults;
 

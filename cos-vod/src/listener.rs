@@ -6,6 +6,7 @@ use std::future::Future;
 
 use crate::event::{CancelReason, FileRef, ListCounts, UploadResult, VodEvent};
 use crate::failure::FailureInfo;
+use crate::state::FileState;
 use crate::stream::EventStream;
 
 /// Callbacks for the list's events; every method has a default that does nothing.
@@ -14,6 +15,19 @@ pub trait VodListener: Send + Sync + 'static {
     /// `addFileSuccess`: a file joined the list.
     fn on_add_file_success(&self, file: FileRef, size: u64) -> impl Future<Output = ()> + Send {
         let _ = (file, size);
+        async {}
+    }
+
+    /// A file came back from the state file after a restart (no familiar equivalent): a UI
+    /// rebuilds its row from this, keyed by the same id as before.
+    fn on_file_restored(
+        &self,
+        file: FileRef,
+        state: FileState,
+        bytes_done: u64,
+        size: u64,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (file, state, bytes_done, size);
         async {}
     }
 
@@ -97,6 +111,17 @@ pub(crate) async fn dispatch<L: VodListener>(mut events: EventStream, listener: 
         let fraction = event.fraction();
         match event {
             VodEvent::FileAdded { file, size } => listener.on_add_file_success(file, size).await,
+            VodEvent::Restored {
+                file,
+                size,
+                state,
+                bytes_done,
+                ..
+            } => {
+                listener
+                    .on_file_restored(file, state, bytes_done, size)
+                    .await
+            }
             VodEvent::UploadStarted { file, needs_auth } => {
                 listener.on_upload_started(file, needs_auth).await
             }

@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use crate::error::VodError;
+use crate::failure::{FailureInfo, FailureKind};
 
 /// The data of a file to upload.
 #[derive(Debug, Clone)]
@@ -63,6 +64,7 @@ impl FileSource {
                     size: meta.len(),
                     fingerprint: Fingerprint::for_path(&canonical, meta.len(), modified, key),
                     canonical_path: Some(canonical),
+                    modified,
                 })
             }
             FileSource::Bytes { name, data } => Ok(SourceInfo {
@@ -70,6 +72,7 @@ impl FileSource {
                 size: data.len() as u64,
                 fingerprint: Fingerprint::for_bytes(name, data, key),
                 canonical_path: None,
+                modified: None,
             }),
         }
     }
@@ -86,6 +89,36 @@ pub struct SourceInfo {
     pub fingerprint: Fingerprint,
     /// For a path: the canonical path (the one uploaded and fingerprinted).
     pub canonical_path: Option<PathBuf>,
+    /// For a path: its modification time, when the platform gives one.
+    pub modified: Option<SystemTime>,
+}
+
+/// Checks that the file at `path` is still the one `expected` fingerprints (canonical path,
+/// size, modification time, key), so that a file is never finished with other bytes than
+/// it started with: a [`FailureKind::SourceChanged`] failure (`SourceChanged`, or
+/// `SourceMissing` when it cannot be read) otherwise.
+pub(crate) async fn check_unchanged(
+    path: &Path,
+    key: Option<&str>,
+    expected: &Fingerprint,
+) -> Result<(), FailureInfo> {
+    match FileSource::Path(path.to_owned()).describe(key).await {
+        Ok(info) if info.fingerprint == *expected => Ok(()),
+        Ok(_) => Err(FailureInfo::new(
+            FailureKind::SourceChanged,
+            "SourceChanged",
+            format!(
+                "{} changed (size or modification time) since it was added to the list; \
+                 delete it from the list and add it again to upload the new content",
+                path.display()
+            ),
+        )),
+        Err(e) => Err(FailureInfo::new(
+            FailureKind::SourceChanged,
+            "SourceMissing",
+            format!("{e}; it was added to the list, but is gone or unreadable now"),
+        )),
+    }
 }
 
 /// Options given with a file: the object key, object metadata and opaque user data.
@@ -233,5 +266,36 @@ mod tests {
         assert!(matches!(missing, Err(VodError::Io { .. })));
         let dir_as_file = FileSource::path(dir.path()).describe(None).await;
         assert!(matches!(dir_as_file, Err(VodError::Io { .. })));
+    }
+
+    #[tokio::test]
+    async fn a_changed_or_vanished_file_is_a_typed_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clip.bin");
+        std::fs::write(&path, vec![1u8; 100]).unwrap();
+        let info = FileSource::path(&path).describe(Some("k")).await.unwrap();
+        let canonical = info.canonical_path.unwrap();
+        check_unchanged(&canonical, Some("k"), &info.fingerprint)
+            .await
+            .unwrap();
+        // The same size, another modification time.
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        f.set_modified(UNIX_EPOCH + std::time::Duration::from_secs(1_000_000))
+            .unwrap();
+        let changed = check_unchanged(&canonical, Some("k"), &info.fingerprint)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (changed.kind, changed.code.as_str()),
+            (FailureKind::SourceChanged, "SourceChanged")
+        );
+        std::fs::remove_file(&path).unwrap();
+        let gone = check_unchanged(&canonical, Some("k"), &info.fingerprint)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (gone.kind, gone.code.as_str()),
+            (FailureKind::SourceChanged, "SourceMissing")
+        );
     }
 }

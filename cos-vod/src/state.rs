@@ -88,6 +88,17 @@ impl fmt::Display for FileState {
     }
 }
 
+/// What a file that was uploading when its process ended comes back as when the list is
+/// restored (its bytes continue from its checkpoint either way once it runs again).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Interrupted {
+    /// `Paused` (the default): `start_upload` or `resume_file` puts it back in the queue.
+    #[default]
+    Paused,
+    /// `Ready`: it joins the next run like a file never started.
+    Ready,
+}
+
 /// The state of the list as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ListState {

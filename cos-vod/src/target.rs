@@ -7,6 +7,7 @@ use cos_model::{BucketName, Endpoint, ObjectKey, Region};
 use crate::auth::UploadGrant;
 use crate::engine::UploadTarget;
 use crate::failure::{FailureInfo, FailureKind};
+use crate::saved::SavedTarget;
 
 /// Default bucket, region and endpoint for files whose credentials do not name them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,6 +68,43 @@ pub(crate) fn resolve(
             format!("the object key {key:?} cannot be used: {e}"),
         )
     })?;
+    Ok(UploadTarget {
+        endpoint,
+        bucket,
+        region,
+        key,
+    })
+}
+
+/// Where a file restored after a restart went before it (bucket, region and key as saved),
+/// with the endpoint from its grant or the defaults (or the saved region's COS domain).
+pub(crate) fn from_saved(
+    saved: &SavedTarget,
+    grant: Option<&UploadGrant>,
+    defaults: &TargetDefaults,
+) -> Result<UploadTarget, FailureInfo> {
+    let invalid = |what: &str, e: &dyn std::fmt::Display| {
+        FailureInfo::new(
+            FailureKind::Target,
+            "InvalidSavedTarget",
+            format!("the saved {what} cannot be used: {e}"),
+        )
+    };
+    let bucket = BucketName::new(&saved.bucket).map_err(|e| invalid("bucket", &e))?;
+    let region = saved
+        .region
+        .as_deref()
+        .map(Region::new)
+        .transpose()
+        .map_err(|e| invalid("region", &e))?;
+    let key = ObjectKey::new(&saved.key).map_err(|e| invalid("key", &e))?;
+    let endpoint = match grant
+        .and_then(|g| g.endpoint.clone())
+        .or_else(|| defaults.endpoint.clone())
+    {
+        Some(endpoint) => endpoint,
+        None => Endpoint::new(region.clone().ok_or_else(|| missing("Region"))?),
+    };
     Ok(UploadTarget {
         endpoint,
         bucket,

@@ -33,6 +33,14 @@ pub enum FileOp {
     Fail,
     /// The upload's credentials expired and could not be refreshed.
     Expire,
+    /// The list is brought back from its state file after a restart: a file that was
+    /// uploading when the process ended comes back `Paused` (nothing uploads in a new
+    /// process until it is started); every other file keeps its state.
+    Restore,
+    /// A file brought back from the state file whose source changed or vanished since it
+    /// was added: it can never be finished with the bytes it started with, so it fails.
+    /// A stored file keeps its `Success`.
+    SourceLost,
 }
 
 impl FileOp {
@@ -50,6 +58,8 @@ impl FileOp {
             FileOp::Succeed => "upload succeeded",
             FileOp::Fail => "upload failed",
             FileOp::Expire => "token expired",
+            FileOp::Restore => "restore",
+            FileOp::SourceLost => "source changed",
         }
     }
 }
@@ -87,6 +97,12 @@ pub const fn file_next(from: FileState, op: FileOp) -> Option<FileNext> {
         (FileOp::Succeed, Uploading) => Some(To(Success)),
         (FileOp::Fail, Uploading) => Some(To(Failure)),
         (FileOp::Expire, Uploading) => Some(To(AwaitingAuth)),
+        (FileOp::Restore, Uploading) => Some(To(Paused)),
+        (FileOp::Restore, _) => Some(Unchanged),
+        (FileOp::SourceLost, Ready | Paused | AwaitingAuth | Failure | Canceled) => {
+            Some(To(Failure))
+        }
+        (FileOp::SourceLost, Success) => Some(Unchanged),
         _ => None,
     }
 }
@@ -172,13 +188,16 @@ mod tests {
             FileOp::Succeed,
             FileOp::Fail,
             FileOp::Expire,
+            FileOp::Restore,
+            FileOp::SourceLost,
         ];
         for op in all_ops {
+            let keeps = matches!(op, FileOp::Restore | FileOp::SourceLost);
             assert!(
                 matches!(
                     file_next(FileState::Success, op),
                     None | Some(FileNext::Removed)
-                ),
+                ) || (keeps && file_next(FileState::Success, op) == Some(FileNext::Unchanged)),
                 "{op} from Success"
             );
         }
@@ -192,6 +211,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn restore_only_stops_what_was_uploading_and_a_lost_source_fails_what_is_unfinished() {
+        use FileState::*;
+        for from in FileState::ALL {
+            let restored = match file_next(from, FileOp::Restore) {
+                Some(FileNext::To(to)) => to,
+                Some(FileNext::Unchanged) => from,
+                other => panic!("restore from {from}: {other:?}"),
+            };
+            assert_eq!(restored, if from == Uploading { Paused } else { from });
+            // Nothing is uploading after a restore, so a lost source never meets Uploading.
+            let lost = file_next(restored, FileOp::SourceLost);
+            let expected = if restored == Success {
+                FileNext::Unchanged
+            } else {
+                FileNext::To(Failure)
+            };
+            assert_eq!(lost, Some(expected), "source lost from {restored}");
+        }
+        assert_eq!(file_next(Uploading, FileOp::SourceLost), None);
     }
 
     #[test]

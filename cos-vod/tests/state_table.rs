@@ -1,17 +1,20 @@
 //! Property: random interleavings of every verb of the list with upload outcomes
-//! (success, failure, token expiry, progress, stale outcomes) never reach a state the
+//! (success, failure, token expiry, progress, stale outcomes) and restarts (the list
+//! restored from what it would have saved, some sources lost) never reach a state the
 //! table forbids, never give a run of a file two terminal events, always announce a
 //! drained run with `ListEnded`, and index verbs act on the file at that position at
-//! call time.
+//! call time. A restore keeps every id, the order and the states (only what was uploading
+//! is interrupted, only an unfinished file whose source was lost fails), announces each
+//! file once with `Restored`, and never lets an id be issued again.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, HashSet};
 
-use cos_vod::core::{CoreConfig, Effect, ListCore, NewFile, Outcome};
+use cos_vod::core::{CoreConfig, Effect, ListCore, NewFile, Outcome, RestoredFile};
 use cos_vod::{
-    FailureInfo, FailureKind, FileId, FileState, Fingerprint, ListState, Target, UploadResult,
-    VodError, VodEvent,
+    FailureInfo, FailureKind, FileId, FileState, Fingerprint, Interrupted, ListState, Target,
+    UploadResult, VodError, VodEvent,
 };
 use proptest::prelude::*;
 
@@ -41,6 +44,9 @@ enum Op {
     Expire(usize),
     Progress(usize, u64),
     Stale(usize),
+    /// The process ends and the list is restored from what it saved; the sources of the
+    /// files whose bit is set in the mask changed meanwhile.
+    Restore(u16),
 }
 
 fn tgt() -> impl Strategy<Value = Tgt> {
@@ -68,15 +74,24 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0usize..4).prop_map(Op::Expire),
         2 => ((0usize..4), 0u64..200).prop_map(|(k, b)| Op::Progress(k, b)),
         1 => (0usize..4).prop_map(Op::Stale),
+        1 => prop_oneof![3 => Just(0u16), 1 => any::<u16>()].prop_map(Op::Restore),
     ]
 }
 
-fn config() -> impl Strategy<Value = CoreConfig> {
-    (1usize..4, any::<bool>(), any::<bool>()).prop_map(|(n, retry, pull)| CoreConfig {
-        max_concurrent_files: n,
-        retry_failed_on_start: retry,
-        pull_credentials: pull,
-        progress_interval_ms: 50,
+fn config() -> impl Strategy<Value = (CoreConfig, Interrupted)> {
+    (1usize..4, any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(n, retry, pull, ready)| {
+        let config = CoreConfig {
+            max_concurrent_files: n,
+            retry_failed_on_start: retry,
+            pull_credentials: pull,
+            progress_interval_ms: 50,
+        };
+        let interrupted = if ready {
+            Interrupted::Ready
+        } else {
+            Interrupted::Paused
+        };
+        (config, interrupted)
     })
 }
 
@@ -99,6 +114,7 @@ fn allowed(before: FileState, after: FileState) -> bool {
 
 struct Harness {
     core: ListCore,
+    interrupted: Interrupted,
     issued: Vec<FileId>,
     added: Vec<NewFile>,
     /// A run of the file is open (a terminal event may come).
@@ -109,9 +125,10 @@ struct Harness {
 }
 
 impl Harness {
-    fn new(config: CoreConfig) -> Self {
+    fn new((config, interrupted): (CoreConfig, Interrupted)) -> Self {
         Self {
             core: ListCore::new(config),
+            interrupted,
             issued: Vec::new(),
             added: Vec::new(),
             open: HashMap::new(),
@@ -213,6 +230,7 @@ impl Harness {
                     .core
                     .add(new.clone())
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert!(!self.issued.contains(&id), "{:?} issued again", id);
                 self.issued.push(id);
                 self.added.push(new);
                 prop_assert!(
@@ -241,6 +259,7 @@ impl Harness {
                     }
                     Ok((id, fx)) => {
                         prop_assert!(present.is_none(), "duplicate accepted");
+                        prop_assert!(!self.issued.contains(&id), "{:?} issued again", id);
                         self.issued.push(id);
                         self.added.push(self.added[k].clone());
                         fx
@@ -342,6 +361,7 @@ impl Harness {
                 }
                 fx
             }
+            Op::Restore(lost) => return self.restore(*lost),
             Op::Progress(k, bytes) => {
                 let Some((id, generation)) = self.uploading(*k) else {
                     return Ok(());
@@ -352,6 +372,110 @@ impl Harness {
             }
         };
         self.check(op, before_list, &before, &fx, started_ok)
+    }
+
+    /// What the list would have saved, restored in a new core: ids, order and states kept
+    /// (but what was uploading, which is interrupted, and what lost its source, which
+    /// fails), one `Restored` event per file and nothing else, the list idle, and no id
+    /// issued again afterwards.
+    fn restore(&mut self, lost: u16) -> Result<(), TestCaseError> {
+        let before = self.core.snapshots();
+        let mut files = Vec::new();
+        for (i, s) in before.iter().enumerate() {
+            let fingerprint = self.core.fingerprint(s.id).unwrap().clone();
+            let added = self
+                .added
+                .iter()
+                .find(|a| a.fingerprint == fingerprint)
+                .unwrap();
+            let source_lost = (lost & (1 << (i % 16)) != 0)
+                .then(|| FailureInfo::new(FailureKind::SourceChanged, "SourceChanged", "edited"));
+            files.push(RestoredFile {
+                id: s.id,
+                file: added.clone(),
+                state: s.state,
+                bytes_done: s.bytes_done,
+                result: s.result.clone(),
+                error: s.error.clone(),
+                source_lost,
+            });
+        }
+        let next_id = self.core.next_id();
+        let (core, fx) = ListCore::restore(
+            self.core.config().clone(),
+            next_id,
+            files.clone(),
+            self.interrupted,
+        )
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        self.core = core;
+        let after = self.core.snapshots();
+        prop_assert_eq!(self.core.state(), ListState::Idle);
+        prop_assert_eq!(self.core.next_id(), next_id);
+        prop_assert_eq!(after.len(), before.len());
+        prop_assert_eq!(fx.len(), before.len(), "one effect per file: {:?}", fx);
+        for (i, ((b, a), (f, e))) in before
+            .iter()
+            .zip(&after)
+            .zip(files.iter().zip(&fx))
+            .enumerate()
+        {
+            prop_assert_eq!(a.id, b.id);
+            prop_assert_eq!(a.index, i);
+            let interrupted = match self.interrupted {
+                Interrupted::Paused => FileState::Paused,
+                Interrupted::Ready => FileState::Ready,
+            };
+            let expected = match (b.state, &f.source_lost) {
+                (FileState::Success, _) => FileState::Success,
+                (_, Some(_)) => FileState::Failure,
+                (FileState::Uploading, None) => interrupted,
+                (state, None) => state,
+            };
+            prop_assert_eq!(a.state, expected, "{:?} was {}", a.id, b.state);
+            if f.source_lost.is_some() && expected == FileState::Failure {
+                prop_assert_eq!(
+                    a.error.as_ref().map(|e| e.kind),
+                    Some(FailureKind::SourceChanged)
+                );
+            } else {
+                prop_assert_eq!(&a.error, &b.error);
+            }
+            prop_assert_eq!(&a.result, &b.result);
+            prop_assert_eq!(a.size, b.size);
+            prop_assert!(
+                matches!(e, Effect::Emit(VodEvent::Restored { file, state, .. })
+                    if file.id == a.id && file.index == i && *state == a.state),
+                "{:?}",
+                e
+            );
+            // A restored file's run: open unless its state is terminal; only a file waiting
+            // for credentials is mid-run (it continues without a second UploadStarted).
+            self.open.insert(a.id, !a.state.is_terminal());
+            if a.state == FileState::AwaitingAuth {
+                self.started.insert(a.id);
+            } else {
+                self.started.remove(&a.id);
+            }
+        }
+        // Restoring again what was just restored changes nothing: the restore is stable.
+        let again: Vec<RestoredFile> = files
+            .into_iter()
+            .zip(&after)
+            .map(|(f, a)| RestoredFile {
+                state: a.state,
+                bytes_done: a.bytes_done,
+                error: a.error.clone(),
+                result: a.result.clone(),
+                source_lost: None,
+                ..f
+            })
+            .collect();
+        let (twice, _) =
+            ListCore::restore(self.core.config().clone(), next_id, again, self.interrupted)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(twice.snapshots(), after);
+        Ok(())
     }
 
     fn check(

@@ -21,7 +21,7 @@ tasks:
   integration   run the conformance suite against the emulator (or real COS with COS_* set)
   interop       drive Tencent's Node.js SDK against the emulator
   bench         benchmarks (`bench upload`)
-  sign          sign JSON-line requests from stdin (`--explain` adds intermediates)";
+  sign          sign JSON-line requests from stdin (`--tc3`: Cloud API TC3; `--explain`: intermediates)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);

@@ -10,6 +10,11 @@
 //! `--explain`), or `{"id":…,"error":"…"}` for a line it rejects. Blank lines are skipped.
 //! Exit status: 0 when every line was signed, 1 when some line was rejected, 2 on a usage or
 //! IO error.
+//!
+//! `--tc3` signs Cloud API 3.0 requests (TC3-HMAC-SHA256) instead, from lines in the format of
+//! `shared/vectors/tc3-shared.jsonl`; see [`tc3`].
+
+mod tc3;
 
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
@@ -18,19 +23,25 @@ use cos_sign::{Credentials, HeaderPolicy, KeyTime, SignableRequest, sign};
 use serde::Serialize;
 use serde_json::Value;
 
-const USAGE: &str = "usage: cargo xtask sign [--explain] < requests.jsonl
+const USAGE: &str = "usage: cargo xtask sign [--tc3] [--explain] < requests.jsonl
 
 Signs one request per JSON line (fields: id, secret_id, secret_key, [security_token], method,
 path, headers, query, start, end) with the SDKs' default header policy and prints one JSON line
 per request: {\"id\",\"authorization\",\"http_string\"} or {\"id\",\"error\"}.
-  --explain   also print sign_key and string_to_sign";
+  --explain   also print sign_key and string_to_sign
+  --tc3       sign Cloud API 3.0 requests with TC3-HMAC-SHA256 instead (fields: name,
+              secret_id, secret_key, service, host, timestamp, method, content_type, query,
+              payload; optional signed_headers, headers) and print {\"name\",\"authorization\"}
+              (--explain adds canonical_request and string_to_sign) or {\"name\",\"error\"}";
 
 /// Runs the task with the arguments after its name.
 pub fn run(args: &[String]) -> ExitCode {
     let mut explain = false;
+    let mut tc3 = false;
     for arg in args {
         match arg.as_str() {
             "--explain" => explain = true,
+            "--tc3" => tc3 = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -43,7 +54,8 @@ pub fn run(args: &[String]) -> ExitCode {
     }
     let stdin = std::io::stdin().lock();
     let mut stdout = BufWriter::new(std::io::stdout().lock());
-    match sign_stream(stdin, &mut stdout, explain) {
+    let sign_line = if tc3 { tc3::sign_line } else { sign_line };
+    match sign_stream(stdin, &mut stdout, explain, sign_line) {
         Ok(Summary { rejected: 0, .. }) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
         Err(e) => {
@@ -60,11 +72,12 @@ struct Summary {
     rejected: usize,
 }
 
-/// Signs every line of `input` into `output`.
+/// Signs every line of `input` into `output` with `sign_line`.
 fn sign_stream(
     input: impl BufRead,
     output: &mut impl Write,
     explain: bool,
+    sign_line: fn(&str, bool) -> (String, bool),
 ) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
     for line in input.lines() {
@@ -285,7 +298,7 @@ mod tests {
     fn stream_keeps_order_and_counts() {
         let input = format!("{N5}\n\n{{}}\n{N5}\n");
         let mut out = Vec::new();
-        let summary = sign_stream(input.as_bytes(), &mut out, false).unwrap();
+        let summary = sign_stream(input.as_bytes(), &mut out, false, sign_line).unwrap();
         assert_eq!(
             summary,
             Summary {

@@ -83,3 +83,56 @@ fn explain_and_errors_through_the_binary() {
         "header `host` is given more than once (names are compared lowercased)"
     );
 }
+
+const TC3_VECTORS: &str = include_str!("../../cos-sign/tests/vectors/tc3-shared.jsonl");
+
+#[test]
+fn tc3_the_shared_vectors_come_back_byte_for_byte() {
+    let (status, stdout) = run_sign(&["--tc3"], TC3_VECTORS);
+    assert!(status.success(), "{status}");
+    let inputs: Vec<Value> = TC3_VECTORS
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(inputs.len(), 25);
+    assert_eq!(lines.len(), inputs.len());
+    for (input, line) in inputs.iter().zip(&lines) {
+        // Exactly {"name":…,"authorization":…}, in that order: other tools read this.
+        let expected = format!(
+            "{{\"name\":{},\"authorization\":{}}}",
+            input["name"], input["expected_authorization"]
+        );
+        assert_eq!(*line, expected, "{}", input["name"]);
+    }
+}
+
+#[test]
+fn tc3_explain_adds_the_canonical_request_and_the_string_to_sign() {
+    let (status, stdout) = run_sign(&["--tc3", "--explain"], TC3_VECTORS);
+    assert!(status.success(), "{status}");
+    for (input, line) in TC3_VECTORS.lines().zip(stdout.lines()) {
+        let input: Value = serde_json::from_str(input).unwrap();
+        let output: Value = serde_json::from_str(line).unwrap();
+        let keys: Vec<&str> = output
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys.len(),
+            4,
+            "name, authorization, canonical_request, string_to_sign: {keys:?}"
+        );
+        assert_eq!(output["authorization"], input["expected_authorization"]);
+        assert_eq!(output["canonical_request"], input["canonical_request"]);
+        assert_eq!(output["string_to_sign"], input["string_to_sign"]);
+    }
+    let (status, stdout) = run_sign(&["--tc3"], "{\"name\":\"x\"}\n");
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        stdout,
+        "{\"name\":\"x\",\"error\":\"missing `secret_id`\"}\n"
+    );
+}

@@ -9,7 +9,7 @@ use core::fmt::Write;
 pub const MAX_SECONDS: u64 = 253_402_300_799;
 
 /// (year, month 1–12, day 1–31) of the `days`-th day since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097); // [0, 146096]

@@ -23,7 +23,7 @@
 
 mod condition;
 mod form;
-mod iso8601;
+pub(crate) mod iso8601;
 mod policy;
 
 pub use condition::Condition;

@@ -27,7 +27,8 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     loop {}
 }
 
-/// Signs, verifies and builds a POST policy, so every module is linked.
+/// Signs, verifies and builds a POST policy, signs and verifies TC3 and v1, builds a CAM
+/// policy, so every module is linked.
 #[unsafe(no_mangle)]
 pub extern "C" fn cos_sign_probe(now: u64) -> usize {
     let credentials = cos_sign::Credentials::new("AKIDprobe", "secret");
@@ -48,7 +49,47 @@ pub extern "C" fn cos_sign_probe(now: u64) -> usize {
     let policy = cos_sign::post::PostPolicy::new(now + 60)
         .key_prefix("uploads/")
         .sign(&credentials, key_time);
+    let tc3 = cos_sign::tc3::sign(
+        &cos_sign::tc3::Tc3Request {
+            method: "POST",
+            host: "sts.tencentcloudapi.com",
+            path: "/",
+            query: "",
+            content_type: "application/json",
+            payload: b"{}",
+            service: "sts",
+            timestamp: now,
+        },
+        &credentials,
+    );
+    let headers = [("Host", "sts.tencentcloudapi.com"), ("Content-Type", "application/json")];
+    let incoming = cos_sign::tc3::Tc3Incoming {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        payload: b"{}",
+    };
+    let tc3_verified =
+        cos_sign::tc3::verify(&incoming, tc3.authorization(), Some("0"), &lookup, now).is_ok();
+    let v1 = cos_sign::sts_v1::sign(
+        &cos_sign::sts_v1::V1Request {
+            method: "POST",
+            host: "sts.tencentcloudapi.com",
+            path: "/",
+            params: &[("Action", "GetFederationToken")],
+        },
+        &credentials,
+        cos_sign::sts_v1::SignatureMethod::HmacSha256,
+    );
+    let cam = cos_sign::cam::UploadPolicy::key("b-1250000000", "ap-guangzhou", "a")
+        .map(|p| p.max_content_length(1).policy().to_json().len())
+        .unwrap_or(0);
     signature.authorization().len()
         + usize::from(verified)
         + policy.map(|f| f.fields().len()).unwrap_or(0)
+        + tc3.authorization().len()
+        + usize::from(tc3_verified)
+        + v1.signature().len()
+        + cam
 }

@@ -182,6 +182,9 @@ pub enum ClientBuildError {
     /// The user agent is not a valid header value.
     #[error("invalid user agent")]
     InvalidUserAgent,
+    /// An endpoint URL that cannot be used (the STS client's).
+    #[error("{0}")]
+    InvalidEndpoint(String),
 }
 
 /// Builder of a [`Client`].

@@ -7,16 +7,19 @@
 //!
 //! This file holds the list and what can be read from it; the verbs are in `verbs.rs`, the
 //! upload attempts' reports in `outcomes.rs`, the transitions and the scheduler in
-//! `rules.rs`, and the vocabulary shared with the driver in `effect.rs`.
+//! `rules.rs`, bringing a list back after a restart in `restore.rs`, and the vocabulary
+//! shared with the driver in `effect.rs`.
 
 mod effect;
 mod entry;
 mod outcomes;
+mod restore;
 mod rules;
 mod verbs;
 
 pub use effect::{Effect, HaltMode, Outcome};
 use entry::Entry;
+pub use restore::{InconsistentList, RestoredFile};
 
 use crate::error::VodError;
 use crate::event::{FileRef, ListCounts};

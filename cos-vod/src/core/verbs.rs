@@ -6,6 +6,7 @@ use super::entry::{Entry, Meter};
 use super::{Effect, HaltMode, ListCore, NewFile};
 use crate::error::VodError;
 use crate::event::{CancelReason, VodEvent};
+use crate::failure::FailureKind;
 use crate::id::{FileId, Target};
 use crate::state::FileState;
 use crate::transition::{FileOp, ListOp};
@@ -144,7 +145,9 @@ impl ListCore {
     }
 
     /// `clean_list`: stops every active file (checkpoints kept, so re-adding resumes) and
-    /// empties the list. Unfinished files get their terminal `Canceled` event.
+    /// empties the list. Unfinished files get their terminal `Canceled` event. A file that
+    /// failed because its source changed can never be resumed: what it left on the server
+    /// is discarded.
     pub fn clean(&mut self) -> Result<Vec<Effect>, VodError> {
         let mut fx = Vec::new();
         for pos in 0..self.files.len() {
@@ -156,6 +159,13 @@ impl ListCore {
                     generation: e.generation,
                     mode: HaltMode::Pause,
                 });
+            }
+            let source_lost = e
+                .error
+                .as_ref()
+                .is_some_and(|f| f.kind == FailureKind::SourceChanged);
+            if e.state == FileState::Failure && source_lost {
+                fx.push(Effect::Discard { file: e.id });
             }
             if !e.state.is_terminal() {
                 fx.push(Effect::Emit(VodEvent::Canceled {

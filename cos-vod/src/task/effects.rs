@@ -1,11 +1,13 @@
 //! Carrying out the core's effects: delivering events, starting an upload (credentials
-//! first, pulled from the provider or waited for, then the engine), halting one, and
-//! discarding what a deleted file left on the server.
+//! first, pulled from the provider or waited for, then a check that a file on disk is still
+//! the one added, then the engine), halting one, and discarding what a deleted file left on
+//! the server.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use cos_transport::TemporaryKey;
 use tokio::sync::watch;
 
 use super::{Active, Driver, Internal, Phase, Wait};
@@ -16,7 +18,9 @@ use crate::engine::{
 };
 use crate::failure::FailureInfo;
 use crate::id::FileId;
-use crate::target::{missing, resolve};
+use crate::saved::SavedTarget;
+use crate::source::{FileSource, check_unchanged};
+use crate::target::{from_saved, missing, resolve};
 
 impl Driver {
     pub(super) fn run_effects(&mut self, fx: Vec<Effect>, waits: &mut Vec<Wait>) {
@@ -52,17 +56,19 @@ impl Driver {
                     self.specs.remove(&file);
                     self.grants.remove(&file);
                     self.targets.remove(&file);
+                    self.saved_targets.remove(&file);
                 }
             }
         }
     }
 
     /// Aborts what a file left on the server and drops its checkpoint. Without credentials
-    /// for it yet (a file re-added after a restart and deleted before it ran), the provider,
-    /// if any, is asked for some.
+    /// for it yet (a file restored or re-added after a restart and deleted before it ran),
+    /// the provider, if any, is asked for some.
     fn discard(&mut self, file: FileId) -> Option<Wait> {
         let spec = self.specs.get(&file)?.clone();
         let known_target = self.targets.get(&file).cloned();
+        let saved_target = self.saved_targets.get(&file).cloned();
         let grant = self.grants.get(&file).cloned();
         let provider = self.provider.clone().filter(|_| grant.is_none());
         let defaults = self.defaults.clone();
@@ -86,9 +92,14 @@ impl Driver {
                 file,
                 source: spec.source.clone(),
                 fingerprint: spec.fingerprint.clone(),
-                target: known_target.or_else(|| {
-                    resolve(&spec.name, spec.key.as_deref(), grant.as_ref(), &defaults).ok()
-                }),
+                target: known_target
+                    .or_else(|| {
+                        let saved = saved_target?;
+                        from_saved(&saved, grant.as_ref(), &defaults).ok()
+                    })
+                    .or_else(|| {
+                        resolve(&spec.name, spec.key.as_deref(), grant.as_ref(), &defaults).ok()
+                    }),
                 credentials: grant.map(|g| g.credentials),
             };
             match engine.discard(job).await {
@@ -170,6 +181,37 @@ impl Driver {
         )
     }
 
+    /// A restored file runs again: its saved target gives way to the one resolved now. When
+    /// they differ (its grant names another bucket or key than before the restart), what it
+    /// left at the old one can never be resumed: that is discarded, best effort.
+    fn forget_saved_target(&mut self, file: FileId, target: &UploadTarget, keys: &TemporaryKey) {
+        let Some(saved) = self.saved_targets.remove(&file) else {
+            return;
+        };
+        if saved == SavedTarget::of(target) {
+            return;
+        }
+        let Some(spec) = self.specs.get(&file) else {
+            return;
+        };
+        let Ok(old) = from_saved(&saved, self.grants.get(&file), &self.defaults) else {
+            return;
+        };
+        let job = DiscardJob {
+            file,
+            source: spec.source.clone(),
+            fingerprint: spec.fingerprint.clone(),
+            target: Some(old),
+            credentials: Some(keys.clone()),
+        };
+        let engine = self.engine.clone();
+        tokio::spawn(async move {
+            if let Err(e) = engine.discard(job).await {
+                tracing::warn!(%file, error = %e, "discarding the upload a restored file left at its old target failed");
+            }
+        });
+    }
+
     pub(super) fn launch(&mut self, file: FileId, queue: &mut VecDeque<Effect>) {
         let Some(generation) = self.active.get(&file).map(|a| a.generation) else {
             return;
@@ -214,7 +256,15 @@ impl Driver {
             },
             metadata: spec.metadata.clone(),
         };
+        let expected = match &spec.source {
+            FileSource::Path(path) => {
+                Some((path.clone(), spec.key.clone(), spec.fingerprint.clone()))
+            }
+            FileSource::Bytes { .. } => None,
+        };
+        self.forget_saved_target(file, &target, &job.credentials.initial);
         self.targets.insert(file, target);
+        let engine = self.engine.clone();
         let Some(active) = self.active.get_mut(&file) else {
             return;
         };
@@ -228,10 +278,23 @@ impl Driver {
             });
         });
         let halt = active.halt.subscribe();
-        let fut = self.engine.upload(job, control);
         active.phase = Phase::Running;
         active.join = Some(tokio::spawn(async move {
-            let outcome = fut.await;
+            // A file on disk must still be the one added (and, after a restart, the one its
+            // checkpoint was written from): never upload other bytes under this file's row.
+            let unchanged = match &expected {
+                Some((path, key, fingerprint)) => {
+                    check_unchanged(path, key.as_deref(), fingerprint).await
+                }
+                None => Ok(()),
+            };
+            let outcome = match unchanged {
+                Ok(()) => engine.upload(job, control).await,
+                Err(info) => {
+                    let mode = *halt.borrow();
+                    refuse_changed(&*engine, job, mode, info).await
+                }
+            };
             let abort_failure = match (&outcome, *halt.borrow()) {
                 (EngineOutcome::Failed(info), Some(HaltMode::Abort)) => {
                     tracing::warn!(%file, error = %info, "aborting the upload failed");
@@ -246,5 +309,32 @@ impl Driver {
             });
             abort_failure
         }));
+    }
+}
+
+/// The outcome of an attempt whose source changed before it began: a typed failure, or, when
+/// the file is being deleted meanwhile, the discard of what it left on the server.
+async fn refuse_changed(
+    engine: &dyn crate::engine::UploadEngine,
+    job: UploadJob,
+    halt: Option<HaltMode>,
+    info: FailureInfo,
+) -> EngineOutcome {
+    match halt {
+        None => EngineOutcome::Failed(info),
+        Some(HaltMode::Abort) => {
+            let discard = DiscardJob {
+                file: job.file,
+                source: job.source,
+                fingerprint: job.fingerprint,
+                target: Some(job.target),
+                credentials: Some(job.credentials.initial),
+            };
+            match engine.discard(discard).await {
+                Ok(()) => EngineOutcome::Stopped,
+                Err(e) => EngineOutcome::Failed(e),
+            }
+        }
+        Some(HaltMode::Pause | HaltMode::Cancel) => EngineOutcome::Stopped,
     }
 }

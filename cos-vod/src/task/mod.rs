@@ -1,13 +1,15 @@
 //! The task that owns the list: it applies commands and upload outcomes to the core, runs
-//! the core's effects (engine calls, credential fetches; see `effects.rs`), and fans events
-//! out to the subscribers. Nothing here is shared: no lock exists, so a listener may call
-//! back into the list while it handles an event.
+//! the core's effects (engine calls, credential fetches; see `effects.rs`), fans events
+//! out to the subscribers, and hands every change to the state file's writer (see
+//! `persist.rs`). Nothing here is shared: no lock exists, so a listener may call back into
+//! the list while it handles an event.
 
 mod effects;
+mod persist;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -20,7 +22,10 @@ use crate::error::VodError;
 use crate::event::VodEvent;
 use crate::failure::{FailureInfo, FailureKind};
 use crate::id::{FileId, Target};
+use crate::restore::Restored;
+use crate::saved::SavedTarget;
 use crate::source::{FileSource, Fingerprint};
+use crate::state_file::{StateFile, StateWriter};
 use crate::target::TargetDefaults;
 
 /// What upload tasks and credential fetches report back.
@@ -50,6 +55,8 @@ struct FileSpec {
     fingerprint: Fingerprint,
     key: Option<String>,
     metadata: Vec<(String, String)>,
+    /// For a path: its modification time when added (kept in the state file).
+    modified: Option<SystemTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,10 +88,14 @@ struct Driver {
     specs: HashMap<FileId, FileSpec>,
     grants: HashMap<FileId, UploadGrant>,
     targets: HashMap<FileId, UploadTarget>,
+    /// Where restored files went before the restart, until they run again.
+    saved_targets: HashMap<FileId, SavedTarget>,
     active: HashMap<FileId, Active>,
     subscribers: Vec<mpsc::UnboundedSender<VodEvent>>,
     internal: mpsc::UnboundedSender<Internal>,
     clock: tokio::time::Instant,
+    /// Keeps the state file current, when the list has one.
+    writer: Option<StateWriter>,
 }
 
 /// What the task starts with: the list's settings.
@@ -99,14 +110,27 @@ pub(crate) struct Settings {
     pub defaults: TargetDefaults,
     /// Pushed keys expiring within this margin count as expired when a file starts.
     pub expiry_margin: Duration,
+    /// Where the list is kept across restarts, with what was restored from there.
+    pub state: Option<(StateFile, Restored)>,
+    /// Subscribers from the start (so they see the `Restored` events).
+    pub subscribers: Vec<mpsc::UnboundedSender<VodEvent>>,
 }
 
 /// Spawns the task that owns the list (on the current tokio runtime); it serves `commands`
 /// until every sender is dropped or it is told to shut down.
 pub(crate) fn spawn(settings: Settings, commands: mpsc::UnboundedReceiver<Command>) {
     let (int_tx, int_rx) = mpsc::unbounded_channel();
-    let driver = Driver {
-        core: ListCore::new(settings.core),
+    let (core, initial, restored, writer) = match settings.state {
+        Some((file, restored)) => (
+            restored.core,
+            restored.effects,
+            restored.files,
+            Some(file.spawn_writer(restored.lock)),
+        ),
+        None => (ListCore::new(settings.core), Vec::new(), Vec::new(), None),
+    };
+    let mut driver = Driver {
+        core,
         engine: settings.engine,
         provider: settings.provider,
         defaults: settings.defaults,
@@ -114,12 +138,15 @@ pub(crate) fn spawn(settings: Settings, commands: mpsc::UnboundedReceiver<Comman
         specs: HashMap::new(),
         grants: HashMap::new(),
         targets: HashMap::new(),
+        saved_targets: HashMap::new(),
         active: HashMap::new(),
-        subscribers: Vec::new(),
+        subscribers: settings.subscribers,
         internal: int_tx,
         clock: tokio::time::Instant::now(),
+        writer,
     };
-    tokio::spawn(driver.run(commands, int_rx));
+    driver.adopt(restored);
+    tokio::spawn(driver.run(commands, int_rx, initial));
 }
 
 /// Sends `value` now, or once every wait finished (the first failure wins).
@@ -147,7 +174,14 @@ impl Driver {
         mut self,
         mut commands: mpsc::UnboundedReceiver<Command>,
         mut internal: mpsc::UnboundedReceiver<Internal>,
+        initial: Vec<Effect>,
     ) {
+        // The `Restored` events (the list is idle: nothing else comes out), then the list as
+        // restored is saved (interrupted files paused, lost sources failed).
+        let mut waits = Vec::new();
+        self.run_effects(initial, &mut waits);
+        drop(waits);
+        self.persist();
         let shutdown_reply = loop {
             tokio::select! {
                 Some(msg) = internal.recv() => self.on_internal(msg),
@@ -158,19 +192,40 @@ impl Driver {
                 },
             }
         };
-        // Pause whatever runs so checkpoints are flushed; events end with the task.
+        // Pause whatever runs so checkpoints are flushed; events end with the task. The
+        // state file keeps the files that were uploading as such: restored, they come back
+        // as interrupted, exactly as after a crash.
         let mut waits = Vec::new();
         for (_, active) in self.active.drain() {
             let _ = active.halt.send(Some(HaltMode::Pause));
             waits.extend(active.join);
         }
         self.subscribers.clear();
+        let writer = self.writer.take().map(|w| (w.path().to_owned(), w.close()));
+        let finish = async move {
+            for w in waits {
+                let _ = w.await;
+            }
+            match writer {
+                Some((path, join)) => match join.await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(source)) => Err(VodError::StateFile { path, source }),
+                    Err(e) => Err(VodError::StateFile {
+                        path,
+                        source: std::io::Error::other(e.to_string()).into(),
+                    }),
+                },
+                None => Ok(()),
+            }
+        };
         match shutdown_reply {
-            Some(reply) => reply_after(waits, reply, Ok(())),
+            Some(reply) => {
+                tokio::spawn(async move {
+                    let _ = reply.send(finish.await);
+                });
+            }
             None => {
-                for w in waits {
-                    let _ = w.await;
-                }
+                let _ = finish.await;
             }
         }
     }
@@ -185,6 +240,20 @@ impl Driver {
     }
 
     fn on_command(&mut self, cmd: Command) {
+        let changes = !matches!(
+            cmd,
+            Command::List { .. }
+                | Command::File { .. }
+                | Command::State { .. }
+                | Command::Subscribe { .. }
+        );
+        self.apply_command(cmd);
+        if changes {
+            self.persist();
+        }
+    }
+
+    fn apply_command(&mut self, cmd: Command) {
         let mut waits = Vec::new();
         match cmd {
             Command::Add {
@@ -200,6 +269,7 @@ impl Driver {
                     fingerprint: info.fingerprint.clone(),
                     key: options.key.clone(),
                     metadata: options.metadata,
+                    modified: info.modified,
                 };
                 let new = NewFile {
                     name: info.name,
@@ -309,6 +379,14 @@ impl Driver {
     }
 
     fn on_internal(&mut self, msg: Internal) {
+        let progress = matches!(msg, Internal::Progress { .. });
+        self.apply_internal(msg);
+        if !progress {
+            self.persist();
+        }
+    }
+
+    fn apply_internal(&mut self, msg: Internal) {
         let mut waits = Vec::new();
         match msg {
             Internal::Progress {

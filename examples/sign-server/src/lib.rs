@@ -20,6 +20,7 @@
 //!     allowed_extensions: ExtensionAllowList::new(["jpg", "png"]),
 //!     bearer_token: "change-me".into(),
 //!     credential_ttl: std::time::Duration::from_secs(600),
+//!     sts: None, // or Some(StsGrant { .. }) to serve /sts
 //! };
 //! let keys = CredentialSource::Static(cos_sign::Credentials::new("AKID…", "secret"));
 //! let server = cos_sign_server::start(config, keys, "127.0.0.1:8080".parse().unwrap()).await?;
@@ -33,6 +34,7 @@ mod error;
 pub mod guide_client;
 mod keys;
 mod server;
+mod sts_grant;
 
 pub use addressing::Addressing;
 pub use credentials::{CredentialSource, SigningKeys, StsSource};
@@ -40,3 +42,4 @@ pub use error::{RequestError, SignServerError};
 pub use guide_client::{Answer, GuideClient, GuideClientError};
 pub use keys::{ExtensionAllowList, generate_key};
 pub use server::{RunningSignServer, SignServerConfig, start};
+pub use sts_grant::StsGrant;

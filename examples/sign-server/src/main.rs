@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use cos_sign_server::{
-    Addressing, CredentialSource, ExtensionAllowList, SignServerConfig, StsSource,
+    Addressing, CredentialSource, ExtensionAllowList, SignServerConfig, StsGrant, StsSource,
 };
 
 /// Hands out credentials that can upload exactly one server-chosen key.
@@ -50,6 +50,19 @@ struct Args {
     /// Fetch temporary keys from this STS URL instead of using COS_SECRET_ID/COS_SECRET_KEY.
     #[arg(long)]
     sts_url: Option<String>,
+    /// Serve /sts: temporary keys from Tencent Cloud STS (GetFederationToken, signed with
+    /// COS_SECRET_ID/COS_SECRET_KEY) scoped to one fresh key, or to --sts-allow-prefix.
+    #[arg(long)]
+    sts: bool,
+    /// Where STS is (default https://sts.tencentcloudapi.com; the emulator's --sts-listen URL).
+    #[arg(long, value_name = "URL")]
+    sts_endpoint: Option<String>,
+    /// Let /sts keys upload anything under PREFIX instead of one fresh key.
+    #[arg(long, value_name = "PREFIX")]
+    sts_allow_prefix: Option<String>,
+    /// Lifetime of /sts keys, in seconds.
+    #[arg(long, default_value_t = 1800)]
+    sts_duration: u32,
 }
 
 #[tokio::main]
@@ -94,6 +107,31 @@ async fn run(args: Args) -> Result<(), cos_sign_server::SignServerError> {
             }
         }
     };
+    let sts = if args.sts || args.sts_endpoint.is_some() || args.sts_allow_prefix.is_some() {
+        let id = std::env::var("COS_SECRET_ID").ok();
+        let key = std::env::var("COS_SECRET_KEY").ok();
+        let (Some(id), Some(key)) = (id, key) else {
+            return Err(cos_sign_server::SignServerError::Config(
+                "/sts calls STS with the account's keys: set COS_SECRET_ID and COS_SECRET_KEY".into(),
+            ));
+        };
+        let mut client = cos_transport::StsClient::builder(cos_sign::Credentials::new(id, key))
+            .region(args.region.clone());
+        if let Some(url) = &args.sts_endpoint {
+            client = client.endpoint(url.clone());
+        }
+        let client = client
+            .build()
+            .map_err(|e| cos_sign_server::SignServerError::Config(e.to_string()))?;
+        Some(StsGrant {
+            client,
+            region: args.region.clone(),
+            allow_prefix: args.sts_allow_prefix.clone(),
+            duration_seconds: args.sts_duration,
+        })
+    } else {
+        None
+    };
     let config = SignServerConfig {
         bucket: args.bucket,
         addressing,
@@ -102,6 +140,7 @@ async fn run(args: Args) -> Result<(), cos_sign_server::SignServerError> {
         allowed_extensions: ExtensionAllowList::new(&args.allow_ext),
         bearer_token: args.token,
         credential_ttl: Duration::from_secs(args.ttl),
+        sts,
     };
     let server = cos_sign_server::start(config, keys, args.listen).await?;
     println!("listening on {}", server.url());

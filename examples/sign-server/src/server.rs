@@ -22,6 +22,7 @@ use crate::addressing::Addressing;
 use crate::credentials::{CredentialSource, SigningKeys};
 use crate::error::{RequestError, SignServerError};
 use crate::keys::{ExtensionAllowList, generate_key};
+use crate::sts_grant::{StsGrant, StsScope, grant};
 
 /// Start the key time this many seconds early: a client or COS whose clock runs a little behind
 /// ours must still accept the credential (the Python SDK does the same).
@@ -43,6 +44,8 @@ pub struct SignServerConfig {
     pub bearer_token: String,
     /// How long a handed-out credential is valid.
     pub credential_ttl: Duration,
+    /// Serves `/sts` (temporary keys for one upload) when set.
+    pub sts: Option<StsGrant>,
 }
 
 impl std::fmt::Debug for SignServerConfig {
@@ -55,6 +58,7 @@ impl std::fmt::Debug for SignServerConfig {
             .field("allowed_extensions", &self.allowed_extensions)
             .field("bearer_token", &"[redacted]")
             .field("credential_ttl", &self.credential_ttl)
+            .field("sts", &self.sts)
             .finish()
     }
 }
@@ -161,9 +165,14 @@ async fn route(
     let kind = match path {
         "/put-auth" => Kind::Put,
         "/post-policy" => Kind::Post,
+        "/sts" if state.config.sts.is_some() => Kind::Sts,
         _ => return Err(RequestError::NotFound),
     };
-    if req.method() != Method::GET {
+    let method_ok = match kind {
+        Kind::Sts => req.method() == Method::GET || req.method() == Method::POST,
+        _ => req.method() == Method::GET,
+    };
+    if !method_ok {
         return Err(RequestError::MethodNotAllowed);
     }
     check_bearer(req, &state.config.bearer_token)?;
@@ -174,6 +183,12 @@ async fn route(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    if let (Kind::Sts, Some(sts)) = (&kind, &state.config.sts)
+        && let Some(prefix) = &sts.allow_prefix
+    {
+        // the client may not narrow or widen the scope: the prefix is the server's
+        return grant(sts, &state.config.bucket, state.config.max_bytes, StsScope::Prefix(prefix)).await;
+    }
     let ext = state.config.allowed_extensions.check(get("ext"))?;
     let declared_size = match get("size") {
         None => None,
@@ -183,18 +198,23 @@ async fn route(
         },
     };
     let now = unix_now();
-    let keys = state.keys.keys(now).await?;
     let key = generate_key(&state.config.prefix, now, &ext);
+    if let (Kind::Sts, Some(sts)) = (&kind, &state.config.sts) {
+        return grant(sts, &state.config.bucket, state.config.max_bytes, StsScope::Key(&key)).await;
+    }
+    let keys = state.keys.keys(now).await?;
     let key_time = key_time(&state.config, &keys, now);
     match kind {
         Kind::Put => put_auth(&state.config, &keys, &key, key_time, declared_size),
         Kind::Post => post_policy(&state.config, &keys, &key, key_time),
+        Kind::Sts => Err(RequestError::NotFound),
     }
 }
 
 enum Kind {
     Put,
     Post,
+    Sts,
 }
 
 fn key_time(config: &SignServerConfig, keys: &SigningKeys, now: u64) -> KeyTime {

@@ -38,6 +38,7 @@ async fn world() -> World {
         allowed_extensions: ExtensionAllowList::new(["jpg", "png"]),
         bearer_token: TOKEN.into(),
         credential_ttl: Duration::from_secs(600),
+        sts: None,
     };
     let keys = CredentialSource::Sts(Box::new(
         StsSource::new(format!("{}/-/sts", emulator.endpoint_url()), 1800).unwrap(),

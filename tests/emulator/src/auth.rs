@@ -106,8 +106,12 @@ fn check_key(
     ctx_now: Millis,
     p: &Presented<'_>,
     entry: Option<KeyEntry>,
-) -> Result<(Credentials, u64), CosError> {
+) -> Result<(Credentials, u64, KeyPolicy), CosError> {
     let entry = entry.ok_or_else(|| CosError::new(ErrorCode::InvalidAccessKeyId))?;
+    let policy = match &entry {
+        KeyEntry::Temporary(t) => t.policy.clone(),
+        KeyEntry::Permanent(_) => None,
+    };
     if let KeyEntry::Temporary(t) = &entry {
         if ctx_now.secs() > t.expired_time {
             return Err(CosError::new(ErrorCode::ExpiredToken));
@@ -136,8 +140,12 @@ fn check_key(
             verify_now = kt.start;
         }
     }
-    Ok((entry.credentials(), verify_now))
+    Ok((entry.credentials(), verify_now, policy))
 }
+
+/// The policy of the key that signed a request (none: an account's own key, or a temporary
+/// key issued without one).
+pub type KeyPolicy = Option<std::sync::Arc<crate::policy::Policy>>;
 
 fn lookup_entry(ctx: &Ctx<'_>, id: Option<&str>) -> Option<KeyEntry> {
     id.and_then(|id| read(&ctx.sh.keys).get(id).cloned())
@@ -163,8 +171,9 @@ fn header_pairs(headers: &http::HeaderMap) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// Authenticates a request signed in its Authorization header or its query.
-pub fn authenticate_request(ctx: &Ctx<'_>) -> Result<(), CosError> {
+/// Authenticates a request signed in its Authorization header or its query; returns the
+/// signing key's policy.
+pub fn authenticate_request(ctx: &Ctx<'_>) -> Result<KeyPolicy, CosError> {
     let headers = header_pairs(ctx.headers);
     let query: Vec<(&str, &str)> = ctx
         .query
@@ -218,28 +227,30 @@ pub fn authenticate_request(ctx: &Ctx<'_>) -> Result<(), CosError> {
     };
     check_date(ctx)?;
     let entry = lookup_entry(ctx, presented.access_key.as_deref());
-    let (creds, now) = check_key(ctx.now, &presented, entry)?;
+    let (creds, now, policy) = check_key(ctx.now, &presented, entry)?;
     let lookup = |id: &str| (id == creds.secret_id()).then(|| creds.clone());
     let result = match &authorization {
         Some(a) => verify::verify_header(a, &req, &lookup, now),
         None => verify::verify_presigned(&req, &lookup, now),
     };
-    result.map(|_| ()).map_err(|e| map_verify_error(e, ctx.now))
+    result
+        .map(|_| policy)
+        .map_err(|e| map_verify_error(e, ctx.now))
 }
 
 /// The outcome of a POST form's authentication.
 pub enum PostAuth {
     /// A policy form: the file length must still be checked against it.
-    Policy(VerifiedPost),
+    Policy(VerifiedPost, KeyPolicy),
     /// A header-style signature (the wx SDK's `Signature` field, or an Authorization header).
-    Signature,
+    Signature(KeyPolicy),
 }
 
 impl PostAuth {
     /// Checks the uploaded length against the policy's `content-length-range`.
     pub fn check_length(&self, len: u64) -> Result<(), CosError> {
         match self {
-            PostAuth::Policy(v) => v.check_content_length(len).map_err(|_| {
+            PostAuth::Policy(v, _) => v.check_content_length(len).map_err(|_| {
                 let too_small = v.conditions.iter().any(|c| {
                     matches!(c, cos_sign::post::Condition::ContentLengthRange { min, .. } if len < *min)
                 });
@@ -249,7 +260,14 @@ impl PostAuth {
                     format!("Your proposed upload of {len} bytes is outside the policy's content-length-range."),
                 )
             }),
-            PostAuth::Signature => Ok(()),
+            PostAuth::Signature(_) => Ok(()),
+        }
+    }
+
+    /// The signing key's CAM policy.
+    pub fn key_policy(&self) -> KeyPolicy {
+        match self {
+            PostAuth::Policy(_, p) | PostAuth::Signature(p) => p.clone(),
         }
     }
 }
@@ -272,7 +290,7 @@ pub fn authenticate_post(ctx: &Ctx<'_>, fields: &[(String, String)]) -> Result<P
             token,
         };
         let entry = lookup_entry(ctx, presented.access_key.as_deref());
-        let (creds, now) = check_key(ctx.now, &presented, entry)?;
+        let (creds, now, policy) = check_key(ctx.now, &presented, entry)?;
         let lookup = |id: &str| (id == creds.secret_id()).then(|| creds.clone());
         let pairs: Vec<(&str, &str)> = fields
             .iter()
@@ -280,7 +298,7 @@ pub fn authenticate_post(ctx: &Ctx<'_>, fields: &[(String, String)]) -> Result<P
             .collect();
         let bucket = ctx.bucket_name()?;
         return verify::verify_post_form(&pairs, bucket, &lookup, now)
-            .map(PostAuth::Policy)
+            .map(|v| PostAuth::Policy(v, policy))
             .map_err(|e| map_verify_error(e, ctx.now));
     }
     let signature = field("Signature").map(str::to_string).or_else(|| {
@@ -301,7 +319,7 @@ pub fn authenticate_post(ctx: &Ctx<'_>, fields: &[(String, String)]) -> Result<P
     };
     check_date(ctx)?;
     let entry = lookup_entry(ctx, presented.access_key.as_deref());
-    let (creds, now) = check_key(ctx.now, &presented, entry)?;
+    let (creds, now, policy) = check_key(ctx.now, &presented, entry)?;
     let lookup = |id: &str| (id == creds.secret_id()).then(|| creds.clone());
     let headers = header_pairs(ctx.headers);
     let query: Vec<(&str, &str)> = ctx
@@ -317,6 +335,6 @@ pub fn authenticate_post(ctx: &Ctx<'_>, fields: &[(String, String)]) -> Result<P
         headers: &headers,
     };
     verify::verify_header(&signature, &req, &lookup, now)
-        .map(|_| PostAuth::Signature)
+        .map(|_| PostAuth::Signature(policy))
         .map_err(|e| map_verify_error(e, ctx.now))
 }

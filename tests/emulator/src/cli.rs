@@ -1,6 +1,6 @@
 //! The command line of the `cos-emulator` binary:
 //! `cos-emulator --listen 127.0.0.1:0 [--credential ID:KEY]… [--bucket NAME-APPID]…
-//! [--data-dir DIR] [--faults SPEC] [--seed N] [--region R]`.
+//! [--data-dir DIR] [--faults SPEC] [--seed N] [--region R] [--sts-listen ADDR]`.
 
 use crate::{EmulatorBuilder, EmulatorError, FaultSpec};
 use clap::Parser;
@@ -37,6 +37,10 @@ pub struct Args {
     /// Pin the region (hosts naming another region are refused).
     #[arg(long)]
     pub region: Option<String>,
+    /// Also serve the STS API (GetFederationToken, AssumeRole) on this address; prints
+    /// `sts listening on http://…` as the second line.
+    #[arg(long, value_name = "ADDR")]
+    pub sts_listen: Option<SocketAddr>,
 }
 
 fn parse_faults(s: &str) -> Result<FaultSpec, String> {
@@ -67,6 +71,9 @@ impl Args {
         }
         if let Some(r) = &self.region {
             b = b.region(r.clone());
+        }
+        if let Some(addr) = self.sts_listen {
+            b = b.sts_listen(addr);
         }
         Ok(b)
     }

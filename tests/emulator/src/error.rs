@@ -259,6 +259,9 @@ pub enum EmulatorError {
     /// A region given at start is not valid.
     #[error("invalid region `{0}`")]
     InvalidRegion(String),
+    /// A CAM policy the emulator cannot take.
+    #[error("invalid policy: {0}")]
+    InvalidPolicy(String),
     /// A credential given at start is not `ID:KEY`.
     #[error("invalid credential (expected ID:KEY with a non-empty id and key)")]
     InvalidCredential,

@@ -6,6 +6,9 @@ use rand::Rng as _;
 use rand::distr::Alphanumeric;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+
+use crate::policy::Policy;
 
 /// The demo SecretId used when no credential is given.
 pub const DEMO_SECRET_ID: &str = "AKIDcosrsEMULATORdemo0000000000000000";
@@ -16,7 +19,7 @@ pub const DEMO_SECRET_KEY: &str = "cosrs-emulator-demo-secret-key-0000";
 pub const MAX_STS_DURATION: u64 = 129_600;
 
 /// A temporary key pair as `POST /-/sts` returns it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct TemporaryKey {
     /// `tmpSecretId`.
     pub tmp_secret_id: String,
@@ -28,6 +31,8 @@ pub struct TemporaryKey {
     pub start_time: i64,
     /// `expiredTime` (Unix seconds, server clock).
     pub expired_time: i64,
+    /// What the key may do (none: anything, as an account's own key).
+    pub(crate) policy: Option<Arc<Policy>>,
 }
 
 impl fmt::Debug for TemporaryKey {
@@ -38,9 +43,28 @@ impl fmt::Debug for TemporaryKey {
             .field("session_token", &"<redacted>")
             .field("start_time", &self.start_time)
             .field("expired_time", &self.expired_time)
+            .field("restricted", &self.policy.is_some())
             .finish()
     }
 }
+
+impl PartialEq for TemporaryKey {
+    fn eq(&self, other: &Self) -> bool {
+        let same_policy = match (&self.policy, &other.policy) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        self.tmp_secret_id == other.tmp_secret_id
+            && self.tmp_secret_key == other.tmp_secret_key
+            && self.session_token == other.session_token
+            && self.start_time == other.start_time
+            && self.expired_time == other.expired_time
+            && same_policy
+    }
+}
+
+impl Eq for TemporaryKey {}
 
 impl TemporaryKey {
     /// The JSON body of the STS answer:
@@ -122,14 +146,16 @@ impl KeyStore {
         self.keys.get(id)
     }
 
-    /// Issues a temporary pair valid for `[now, now + duration]` (server clock, seconds).
-    pub fn issue(&mut self, now: i64, duration: u64) -> TemporaryKey {
+    /// Issues a temporary pair valid for `[now, now + duration]` (server clock, seconds),
+    /// bound to `policy` (none: unrestricted).
+    pub fn issue(&mut self, now: i64, duration: u64, policy: Option<Arc<Policy>>) -> TemporaryKey {
         let key = TemporaryKey {
             tmp_secret_id: format!("AKID{}", random_string(32)),
             tmp_secret_key: random_string(32),
             session_token: random_string(96),
             start_time: now,
             expired_time: now.saturating_add(i64::try_from(duration).unwrap_or(i64::MAX)),
+            policy,
         };
         self.keys
             .insert(key.tmp_secret_id.clone(), KeyEntry::Temporary(key.clone()));
@@ -163,8 +189,8 @@ mod tests {
     #[test]
     fn issues_distinct_temporary_keys() {
         let mut s = KeyStore::default();
-        let a = s.issue(100, 60);
-        let b = s.issue(100, 60);
+        let a = s.issue(100, 60, None);
+        let b = s.issue(100, 60, None);
         assert_ne!(a.tmp_secret_id, b.tmp_secret_id);
         assert_eq!(a.expired_time, 160);
         assert!(matches!(

@@ -51,12 +51,14 @@ mod keys;
 mod names;
 mod operation;
 mod ops;
+mod policy;
 mod query;
 mod reply;
 mod server;
 mod service;
 mod shared;
 pub mod storage;
+mod sts_api;
 mod timefmt;
 mod world;
 mod xml;
@@ -101,6 +103,7 @@ pub struct EmulatorBuilder {
     faults: FaultSpec,
     seed: u64,
     region: Option<String>,
+    sts_listen: Option<SocketAddr>,
 }
 
 impl Default for EmulatorBuilder {
@@ -113,6 +116,7 @@ impl Default for EmulatorBuilder {
             faults: FaultSpec::none(),
             seed: 0,
             region: None,
+            sts_listen: None,
         }
     }
 }
@@ -163,6 +167,14 @@ impl EmulatorBuilder {
     /// buckets are created there.
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
+        self
+    }
+
+    /// Also serves the STS API (`GetFederationToken`, `AssumeRole`, signed with the permanent
+    /// keys) on its own listener at `addr` (COS's `POST /` is PostObject, so they cannot
+    /// share one); [`RunningEmulator::sts_url`] then names it.
+    pub fn sts_listen(mut self, addr: SocketAddr) -> Self {
+        self.sts_listen = Some(addr);
         self
     }
 
@@ -233,15 +245,37 @@ impl EmulatorBuilder {
                 addr: self.listen.to_string(),
                 source,
             })?;
+        let sts = match self.sts_listen {
+            None => None,
+            Some(at) => {
+                let bind = |source| EmulatorError::Bind {
+                    addr: at.to_string(),
+                    source,
+                };
+                let l = tokio::net::TcpListener::bind(at).await.map_err(bind)?;
+                let sts_addr = l.local_addr().map_err(bind)?;
+                let (stop, stop_rx) = oneshot::channel();
+                let task = tokio::spawn(server::run(l, sh.clone(), server::Api::Sts, stop_rx));
+                tracing::info!(addr = %sts_addr, "STS API listening");
+                Some((sts_addr, stop, task))
+            }
+        };
         let (stop_tx, stop_rx) = oneshot::channel();
-        let task = tokio::spawn(server::run(listener, sh.clone(), stop_rx));
+        let task = tokio::spawn(server::run(listener, sh.clone(), server::Api::Cos, stop_rx));
         tracing::info!(%addr, demo_credential = demo, "COS emulator listening");
+        let (sts_addr, sts_stop, sts_task) = match sts {
+            Some((a, s, t)) => (Some(a), Some(s), Some(t)),
+            None => (None, None, None),
+        };
         Ok(RunningEmulator {
             addr,
             shared: sh,
             stop: Some(stop_tx),
             task: Some(task),
             demo,
+            sts_addr,
+            sts_stop,
+            sts_task,
         })
     }
 }
@@ -255,12 +289,21 @@ pub struct RunningEmulator {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     demo: bool,
+    sts_addr: Option<SocketAddr>,
+    sts_stop: Option<oneshot::Sender<()>>,
+    sts_task: Option<JoinHandle<()>>,
 }
 
 impl RunningEmulator {
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT` of the STS API, when it was asked for
+    /// ([`EmulatorBuilder::sts_listen`]).
+    pub fn sts_url(&self) -> Option<String> {
+        self.sts_addr.map(|a| format!("http://{a}"))
     }
 
     /// The bound address.
@@ -313,7 +356,30 @@ impl RunningEmulator {
         if !(1..=keys::MAX_STS_DURATION).contains(&secs) {
             return Err(EmulatorError::InvalidDuration(secs));
         }
-        Ok(write(&self.shared.keys).issue(self.shared.now().secs(), secs))
+        Ok(write(&self.shared.keys).issue(self.shared.now().secs(), secs, None))
+    }
+
+    /// Issues a temporary key as [`issue_temporary_key`](Self::issue_temporary_key) does,
+    /// bound to the CAM `policy` (JSON, as STS takes it): every request made with the key is
+    /// checked against it, and what it does not allow is refused with 403 AccessDenied.
+    pub fn issue_scoped_key(
+        &self,
+        duration: Duration,
+        policy: &str,
+    ) -> Result<TemporaryKey, EmulatorError> {
+        let secs = duration.as_secs();
+        if !(1..=keys::MAX_STS_DURATION).contains(&secs) {
+            return Err(EmulatorError::InvalidDuration(secs));
+        }
+        let doc: serde_json::Value = serde_json::from_str(policy)
+            .map_err(|e| EmulatorError::InvalidPolicy(e.to_string()))?;
+        let policy =
+            policy::Policy::parse(&doc).map_err(|e| EmulatorError::InvalidPolicy(e.to_string()))?;
+        Ok(write(&self.shared.keys).issue(
+            self.shared.now().secs(),
+            secs,
+            Some(std::sync::Arc::new(policy)),
+        ))
     }
 
     /// Creates a bucket (as PUT Bucket would), if it does not exist yet.
@@ -332,20 +398,29 @@ impl RunningEmulator {
 
     /// Stops accepting, lets open connections finish (up to 5 s), and waits for the server.
     pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
+        for stop in [self.stop.take(), self.sts_stop.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take()
-            && let Err(e) = task.await
+        for task in [self.task.take(), self.sts_task.take()]
+            .into_iter()
+            .flatten()
         {
-            tracing::warn!(error = %e, "server task failed");
+            if let Err(e) = task.await {
+                tracing::warn!(error = %e, "server task failed");
+            }
         }
     }
 }
 
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
+        for stop in [self.stop.take(), self.sts_stop.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = stop.send(());
         }
     }

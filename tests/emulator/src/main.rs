@@ -1,7 +1,8 @@
 //! `cos-emulator`: runs the local COS server until Ctrl-C or SIGTERM.
 //!
-//! The first line on stdout is `listening on http://127.0.0.1:PORT`; when no credential is
-//! given, the demo pair follows on the next line. Logs go to stderr (`RUST_LOG` filters them).
+//! The first line on stdout is `listening on http://127.0.0.1:PORT`; with `--sts-listen` the
+//! second is `sts listening on http://127.0.0.1:PORT`; when no credential is given, the demo
+//! pair follows on the next line. Logs go to stderr (`RUST_LOG` filters them).
 
 use clap::Parser;
 use cos_emulator::cli::Args;
@@ -49,6 +50,9 @@ async fn run(args: Args) -> ExitCode {
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on {}", emulator.endpoint_url());
+        if let Some(sts) = emulator.sts_url() {
+            let _ = writeln!(out, "sts listening on {sts}");
+        }
         if emulator.uses_demo_credential() {
             let _ = writeln!(out, "demo credential {DEMO_SECRET_ID}:{DEMO_SECRET_KEY}");
         }

@@ -177,7 +177,7 @@ async fn serve(
         tracing::info!(%request_id, %op, "fault: injected error");
         return Err(fail(injected().into()));
     }
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         sh,
         request_id,
         op,
@@ -188,10 +188,18 @@ async fn serve(
         now,
         peer,
         plan,
+        policy: None,
     };
     if op != Operation::Sts && op != Operation::PostObject {
-        auth::authenticate_request(&ctx).map_err(|e| fail(e.into()))?;
+        ctx.policy = auth::authenticate_request(&ctx).map_err(|e| fail(e.into()))?;
+        // From the headers, before the body: PostObject and DeleteMultipleObjects name their
+        // keys in it and are checked once those are read.
+        if op != Operation::DeleteMultipleObjects {
+            crate::policy::authorize(&ctx, ctx.policy.as_ref(), None, &[])
+                .map_err(|e| fail(e.into()))?;
+        }
     }
+    let ctx = ctx;
     if plan.fails() {
         tracing::info!(%request_id, %op, "fault: injected error in a 200 body");
         drain(body, u64::MAX).await;

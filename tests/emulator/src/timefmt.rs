@@ -30,6 +30,12 @@ impl Millis {
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
     }
 
+    /// `2023-06-14T05:06:57Z`: ISO-8601 to the second, as STS writes `Expiration`.
+    pub fn iso8601_seconds(self) -> String {
+        let (y, mo, d, h, mi, s) = civil(self.secs());
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    }
+
     /// `Thu, 16 May 2019 06:45:51 GMT`, the format of HTTP dates.
     pub fn http_date(self) -> String {
         httpdate::fmt_http_date(self.system_time())

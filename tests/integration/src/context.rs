@@ -85,6 +85,7 @@ impl Context {
                 let emulator = Emulator::builder()
                     .credential(EMULATOR_SECRET_ID, EMULATOR_SECRET_KEY)
                     .bucket(EMULATOR_BUCKET)
+                    .sts_listen(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
                     .seed(seed_of(case))
                     .start()
                     .await

@@ -5,7 +5,7 @@
 use cos_integration::Context;
 use cos_integration::cases::{
     addressing, auth, bucket, copy, delete_multiple, faults, keys, listing, multipart, objects,
-    post_object, presign, skew, temporary,
+    post_object, presign, scoped, skew, temporary,
 };
 
 fn init_tracing() {
@@ -74,6 +74,8 @@ conformance! {
 
     temporary_key_lifecycle => temporary::temporary_key_lifecycle,
     temporary_credentials_refresh => temporary::temporary_credentials_refresh,
+    least_privilege_matrix => scoped::least_privilege_matrix,
+    sts_mints_scoped_keys => scoped::sts_mints_scoped_keys,
 
     clock_skew_server_ahead => skew::server_clock_ahead,
     clock_skew_server_behind => skew::server_clock_behind,

@@ -150,6 +150,7 @@ impl Stack {
             allowed_extensions: ExtensionAllowList::new(["jpg", "png"]),
             bearer_token: LOGIN_TOKEN.into(),
             credential_ttl: Duration::from_secs(600),
+            sts: None,
         };
         let listen = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
         let signer = cos_sign_server::start(config, keys, listen)

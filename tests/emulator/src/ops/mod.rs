@@ -72,6 +72,8 @@ pub struct Ctx<'a> {
     pub peer: SocketAddr,
     /// The faults drawn for this request.
     pub plan: FaultPlan,
+    /// The policy of the temporary key that signed the request, once authenticated.
+    pub policy: Option<std::sync::Arc<crate::policy::Policy>>,
 }
 
 /// Why a handler gives no normal answer.

@@ -243,8 +243,14 @@ pub async fn delete_multiple(ctx: &Ctx<'_>, body: &mut BodyStream) -> Outcome {
     }
     let req = crate::xml::read::delete_objects(&data)
         .map_err(|e| CosError::with_message(ErrorCode::MalformedXML, e.0))?;
+    // A temporary key's policy is checked per key (DeleteObject on each): COS lists the
+    // refused keys as errors in the answer and deletes the others.
+    let allowed = |key: &String| {
+        crate::policy::authorize(ctx, ctx.policy.as_ref(), None, std::slice::from_ref(key)).is_ok()
+    };
+    let (ok, refused): (Vec<_>, Vec<_>) = req.objects.iter().partition(|(k, _)| allowed(k));
     ctx.with_bucket(|b| {
-        for (key, _) in &req.objects {
+        for (key, _) in &ok {
             b.objects.remove(key);
         }
         Ok(())
@@ -252,13 +258,20 @@ pub async fn delete_multiple(ctx: &Ctx<'_>, body: &mut BodyStream) -> Outcome {
     let mut w = XmlWriter::new();
     w.open("DeleteResult");
     if !req.quiet {
-        for (key, version) in &req.objects {
+        for (key, version) in &ok {
             w.open("Deleted").elem("Key", key);
             if let Some(v) = version {
                 w.elem("VersionId", v);
             }
             w.close("Deleted");
         }
+    }
+    for (key, _) in &refused {
+        w.open("Error")
+            .elem("Key", key)
+            .elem("Code", "AccessDenied")
+            .elem("Message", "Access Denied.");
+        w.close("Error");
     }
     w.close("DeleteResult");
     Ok(xml(StatusCode::OK, w.finish()))

@@ -126,6 +126,12 @@ pub async fn post_object(ctx: &Ctx<'_>, body: &mut BodyStream) -> Outcome {
                 return Err(CosError::new(ErrorCode::InvalidObjectName).into());
             }
         }
+        crate::policy::authorize(
+            ctx,
+            verified.key_policy().as_ref(),
+            Some((&key, &fields)),
+            &[],
+        )?;
         let headers = headers_from_fields(&fields)?;
         let mut object_meta = meta::from_headers(&headers)?;
         if object_meta.content_type.is_none() {

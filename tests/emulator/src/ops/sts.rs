@@ -1,6 +1,8 @@
-//! `POST /-/sts?duration=SECONDS`: the emulator's stand-in for Tencent's STS. Loopback
-//! clients only; answers `{"credentials":{"tmpSecretId","tmpSecretKey","sessionToken"},
-//! "startTime","expiredTime"}` with times on the server's clock.
+//! `POST /-/sts?duration=SECONDS[&policy=URL-ENCODED-JSON]`: the emulator's test shortcut to
+//! temporary keys (the STS API itself is served on `--sts-listen`). Loopback clients only;
+//! answers `{"credentials":{"tmpSecretId","tmpSecretKey","sessionToken"},"startTime",
+//! "expiredTime"}` with times on the server's clock. A key issued with a policy may do only
+//! what the policy allows.
 
 use super::{Ctx, Outcome};
 use crate::error::{CosError, ErrorCode};
@@ -34,7 +36,19 @@ pub fn issue(ctx: &Ctx<'_>) -> Outcome {
                 )
             })?,
     };
-    let key = write(&ctx.sh.keys).issue(ctx.now.secs(), duration);
+    let policy = match ctx.query.get("policy") {
+        None => None,
+        Some(text) => {
+            let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+                CosError::with_message(ErrorCode::InvalidArgument, format!("policy: {e}"))
+            })?;
+            let policy = crate::policy::Policy::parse(&doc).map_err(|e| {
+                CosError::with_message(ErrorCode::InvalidArgument, format!("policy: {e}"))
+            })?;
+            Some(std::sync::Arc::new(policy))
+        }
+    };
+    let key = write(&ctx.sh.keys).issue(ctx.now.secs(), duration, policy);
     tracing::info!(id = %key.tmp_secret_id, expires = key.expired_time, "issued a temporary key");
     let mut r = Response::new(full(key.to_json()));
     *r.status_mut() = StatusCode::OK;

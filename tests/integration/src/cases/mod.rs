@@ -13,5 +13,6 @@ pub mod multipart;
 pub mod objects;
 pub mod post_object;
 pub mod presign;
+pub mod scoped;
 pub mod skew;
 pub mod temporary;

@@ -16,7 +16,8 @@ use crate::error::Context as _;
 use crate::plain_http::PlainResponse;
 use crate::{Context, Outcome, SuiteError, ensure, ensure_eq};
 
-const BOUNDARY: &str = "----cos-rs-conformance-7d4a1f";
+/// The form boundary the suite's POST bodies use.
+pub const BOUNDARY: &str = "----cos-rs-conformance-7d4a1f";
 
 /// A multipart/form-data body: the text fields in order, then the file.
 pub fn form_body(fields: &[(String, String)], file_name: &str, file: &[u8]) -> Bytes {
