@@ -26,6 +26,7 @@ use crate::retry::RetryPolicy;
 use crate::transport::{DynTransport, Transport};
 
 pub use download::ObjectStream;
+#[cfg(feature = "test-util")]
 pub(crate) use error::display_url;
 pub use error::{Error, ErrorKind};
 pub use execute::StreamingResponse;
