@@ -30,8 +30,10 @@ impl fmt::Display for ProgressLine<'_> {
             write!(f, " ({percent:.2}%)")?;
         }
         write!(f, ", {}/s", Bytes(p.bytes_per_second.max(0.0) as u64))?;
+        let stored = p.total_bytes.is_some_and(|t| p.acknowledged_bytes >= t);
         match p.eta {
-            _ if p.finished => f.write_str(", done")?,
+            _ if p.finished && stored => f.write_str(", done")?,
+            _ if p.finished => f.write_str(", stopped")?,
             Some(eta) => write!(f, ", eta {}", human_duration(eta))?,
             None => f.write_str(", eta ?")?,
         }
@@ -121,5 +123,15 @@ mod tests {
             ..Progress::default()
         };
         assert_eq!(unknown.line().to_string(), "10 B, 0 B/s, eta ?");
+        let paused = Progress {
+            finished: true,
+            ..p
+        };
+        assert!(paused.line().to_string().contains("98.5 MiB/s, stopped, parts"));
+        let stored = Progress {
+            acknowledged_bytes: 1 << 30,
+            ..paused
+        };
+        assert!(stored.line().to_string().contains("98.5 MiB/s, done, parts"));
     }
 }
