@@ -7,6 +7,7 @@
 mod big_upload;
 mod mini_program;
 mod report;
+mod show;
 mod stack;
 mod upload_list;
 
