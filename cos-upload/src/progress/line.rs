@@ -127,11 +127,21 @@ mod tests {
             finished: true,
             ..p
         };
-        assert!(paused.line().to_string().contains("98.5 MiB/s, stopped, parts"));
+        assert!(
+            paused
+                .line()
+                .to_string()
+                .contains("98.5 MiB/s, stopped, parts")
+        );
         let stored = Progress {
             acknowledged_bytes: 1 << 30,
             ..paused
         };
-        assert!(stored.line().to_string().contains("98.5 MiB/s, done, parts"));
+        assert!(
+            stored
+                .line()
+                .to_string()
+                .contains("98.5 MiB/s, done, parts")
+        );
     }
 }
