@@ -110,7 +110,11 @@ impl ClockOffset {
             return false;
         }
         let offset = server_ms.saturating_sub(local_ms);
-        tracing::info!(offset_ms = offset, "clock offset learnt from the server");
+        tracing::info!(
+            offset_ms = offset,
+            previous_offset_ms = self.millis(),
+            "clock offset learnt from the server"
+        );
         self.set_millis(offset);
         true
     }

@@ -9,8 +9,14 @@
 //!
 //! Credentials come from `COS_SECRET_ID`, `COS_SECRET_KEY` and, for temporary keys,
 //! `COS_SECURITY_TOKEN`. With `--endpoint` requests go path-style to that base URL (what the
-//! emulator expects); without it, to `https://<bucket>.cos.<region>.myqcloud.com`. A progress
-//! bar is drawn on stderr when stderr is a terminal. On success the last stdout line is
+//! emulator expects); without it, to `https://<bucket>.cos.<region>.myqcloud.com`.
+//!
+//! Progress goes to stderr: a bar when stderr is a terminal, otherwise (a CI log, a systemd
+//! unit, a pipe) a plain line every few seconds (`--progress-every`), so logs show life. The
+//! speed and ETA are this run's: after a resume the bytes already stored are shown apart.
+//! `RUST_LOG` turns logging on (`RUST_LOG=cos_transport=debug` is one line per request,
+//! `info` a few lines per upload); with it set, progress is printed as lines, not a bar, so
+//! the two do not draw over each other. On success the last stdout line is
 //! `{"key","bytes","etag","crc64","parts","resumed_parts","seconds","mib_per_s"}` (`crc64` as a
 //! decimal string, like the `x-cos-hash-crc64ecma` header); on failure a message goes to stderr
 //! and the exit status is 1.
@@ -18,9 +24,10 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use cos_model::{BucketName, Endpoint, ObjectKey, Region};
 use cos_transport::{Client, StaticCredentials};
 use cos_upload::{PartPolicy, Progress, UploadRequest, Uploader};
@@ -47,6 +54,13 @@ struct Args {
     /// Keep resume checkpoints in this directory (a rerun after a crash continues).
     #[arg(long)]
     checkpoint_dir: Option<PathBuf>,
+    /// How progress is shown on stderr: a bar on a terminal and lines elsewhere (auto), or
+    /// always one of them, or nothing.
+    #[arg(long, value_enum, default_value_t = Show::Auto)]
+    progress: Show,
+    /// Seconds between two progress lines (when progress is shown as lines).
+    #[arg(long, default_value_t = 5.0)]
+    progress_every: f64,
     /// The file to upload.
     file: PathBuf,
     /// The object key.
@@ -81,27 +95,78 @@ fn client(args: &Args) -> Result<Client, String> {
         .map_err(|e| format!("building the client: {e}"))
 }
 
-fn progress_bar() -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Show {
+    /// A bar when stderr is a terminal and `RUST_LOG` is not set; lines otherwise.
+    Auto,
+    /// An indicatif bar.
+    Bar,
+    /// A plain line every `--progress-every` seconds, and one at the end.
+    Lines,
+    /// Nothing.
+    None,
+}
+
+impl Show {
+    fn resolve(self) -> Show {
+        match self {
+            Show::Auto => {
+                let logging = std::env::var_os("RUST_LOG").is_some_and(|v| !v.is_empty());
+                if std::io::stderr().is_terminal() && !logging {
+                    Show::Bar
+                } else {
+                    Show::Lines
+                }
+            }
+            other => other,
+        }
     }
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
     let bar =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    let style = indicatif::ProgressStyle::with_template(
-        "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} eta {eta}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+    // the speed and ETA are the upload's own (this run's bytes), not indicatif's estimate,
+    // which would count a resume's stored bytes as speed
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
-    Some(bar)
+    bar
 }
 
 fn show(bar: &indicatif::ProgressBar, p: &Progress) {
     if let Some(total) = p.total_bytes {
         bar.set_length(total);
     }
-    bar.set_position(p.acknowledged_bytes);
-    if let Some(parts) = p.parts_total.filter(|n| *n > 0) {
-        bar.set_message(format!("parts {}/{parts}", p.parts_done));
+    bar.set_position(p.position());
+    bar.set_message(p.line().to_string());
+}
+
+/// `[1m 05s] 412.0 MiB / 1.0 GiB (40.23%), 98.5 MiB/s, eta 6s, parts 51/128`
+fn plain_line(p: &Progress) -> String {
+    format!(
+        "[{}] {}",
+        cos_upload::progress::human_duration(p.elapsed),
+        p.line()
+    )
+}
+
+/// Prints a plain line at most every `every` (and the final one), from the upload's task.
+fn lines_every(every: Duration) -> impl Fn(&Progress) + Send + Sync + 'static {
+    let last = Mutex::new(None::<Duration>);
+    move |p: &Progress| {
+        let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+        let due = match *last {
+            None => p.elapsed >= every,
+            Some(at) => p.elapsed.saturating_sub(at) >= every,
+        };
+        // the last line only for a stored object: a failure's one line is its error
+        let stored = p.finished && Some(p.acknowledged_bytes) == p.total_bytes;
+        if (due && !p.finished) || stored {
+            *last = Some(p.elapsed);
+            eprintln!("{}", plain_line(p));
+        }
     }
 }
 
@@ -121,11 +186,20 @@ async fn run(args: Args) -> Result<(), String> {
         builder = builder.checkpoint_dir(dir);
     }
     let uploader = builder.build();
-    let bar = progress_bar();
     let mut request = UploadRequest::file(key, &args.file);
-    if let Some(bar) = &bar {
-        let bar = bar.clone();
-        request = request.on_progress(move |p| show(&bar, p));
+    let mut bar = None;
+    match args.progress.resolve() {
+        Show::Bar => {
+            let b = progress_bar();
+            bar = Some(b.clone());
+            request = request.on_progress(move |p| show(&b, p));
+        }
+        Show::Lines => {
+            let every = Duration::try_from_secs_f64(args.progress_every)
+                .map_err(|_| "--progress-every: not a number of seconds")?;
+            request = request.on_progress(lines_every(every));
+        }
+        Show::Auto | Show::None => {}
     }
     let started = Instant::now();
     let result = uploader.upload(request).await;
@@ -160,6 +234,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

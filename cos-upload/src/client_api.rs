@@ -34,10 +34,18 @@ impl BodyObserver for Observer {
     }
 }
 
+/// The options of one call: the body observer feeding the upload's wire counter, and, inside
+/// an upload's span (which names the bucket, key and upload id), the request span told not to
+/// repeat them.
 fn request_options(wire: &Option<Arc<WireCounter>>) -> RequestOptions {
-    match wire {
+    let options = match wire {
         Some(w) => RequestOptions::new().body_observer(Arc::new(Observer(w.clone()))),
         None => RequestOptions::new(),
+    };
+    if crate::driver::in_upload_span() {
+        options.target_in_parent_span()
+    } else {
+        options
     }
 }
 
@@ -80,7 +88,10 @@ impl CosApi for Client {
             let op = InitiateMultipartUpload::new(key.clone())
                 .options(options.object.clone())
                 .forbid_overwrite(options.forbid_overwrite);
-            Ok(self.execute(&op).await?.upload_id)
+            Ok(self
+                .execute_with(&op, &request_options(&None))
+                .await?
+                .upload_id)
         })
     }
 
@@ -120,7 +131,7 @@ impl CosApi for Client {
         Box::pin(async move {
             let op = CompleteMultipartUpload::new(key.clone(), upload_id.clone(), parts.clone())
                 .forbid_overwrite(options.forbid_overwrite);
-            let out = self.execute(&op).await?;
+            let out = self.execute_with(&op, &request_options(&None)).await?;
             Ok(Ack {
                 etag: out.etag,
                 crc64: out.crc64,
@@ -136,7 +147,7 @@ impl CosApi for Client {
     ) -> BoxFuture<'a, Result<(), CallError>> {
         Box::pin(async move {
             let op = AbortMultipartUpload::new(key.clone(), upload_id.clone());
-            self.execute(&op).await?;
+            self.execute_with(&op, &request_options(&None)).await?;
             Ok(())
         })
     }
@@ -152,7 +163,7 @@ impl CosApi for Client {
             if let Some(m) = marker {
                 op = op.marker(PartNumberMarker(m.get()));
             }
-            let out = self.execute(&op).await?;
+            let out = self.execute_with(&op, &request_options(&None)).await?;
             Ok(PartsPage {
                 // a marker past the last part number is the end of the listing
                 next_marker: out.next_page().and_then(|m| PartNumber::new(m.0).ok()),
@@ -179,7 +190,7 @@ impl CosApi for Client {
             if let Some(marker) = marker {
                 op = op.marker(marker);
             }
-            let out = self.execute(&op).await?;
+            let out = self.execute_with(&op, &request_options(&None)).await?;
             let next = out.next_page();
             let uploads = out
                 .uploads
@@ -200,7 +211,9 @@ impl CosApi for Client {
 
     fn head_object<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<Ack, CallError>> {
         Box::pin(async move {
-            let out = self.execute(&HeadObject::new(key.clone())).await?;
+            let out = self
+                .execute_with(&HeadObject::new(key.clone()), &request_options(&None))
+                .await?;
             Ok(Ack {
                 etag: out.etag.unwrap_or_else(|| cos_model::ETag::new("")),
                 crc64: out.crc64,
@@ -211,7 +224,8 @@ impl CosApi for Client {
 
     fn delete_object<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), CallError>> {
         Box::pin(async move {
-            self.execute(&DeleteObject::new(key.clone())).await?;
+            self.execute_with(&DeleteObject::new(key.clone()), &request_options(&None))
+                .await?;
             Ok(())
         })
     }

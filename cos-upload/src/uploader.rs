@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use cos_model::ObjectKey;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::api::{CosApi, UploadOptions};
 use crate::checkpoint::{CheckpointStore, DirStore};
@@ -389,7 +390,8 @@ impl Uploader {
         let (control_tx, control_rx) = watch::channel(Control::Run);
         let (progress_tx, progress_rx) = watch::channel(Progress::default());
         let job = self.job(request, control_rx, progress_tx);
-        let task = tokio::spawn(driver::run(job));
+        // the upload's span is a child of the caller's, wherever its task runs
+        let task = tokio::spawn(driver::run(job).in_current_span());
         UploadHandle::new(key, control_tx, progress_rx, task)
     }
 

@@ -23,6 +23,7 @@ use cos_upload::{
     UploadRequest, Uploader,
 };
 use futures_util::future::BoxFuture;
+use tracing::Instrument;
 
 use crate::core::HaltMode;
 use crate::engine::{
@@ -438,7 +439,13 @@ async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> E
             crc64: Some(summary.crc64),
             bytes: summary.bytes,
         }),
-        Err(error) => outcome_of(error, temporary_keys),
+        Err(error) => {
+            let outcome = outcome_of(error, temporary_keys);
+            if outcome == EngineOutcome::CredentialsExpired {
+                tracing::info!("the file's credentials expired: it waits for new ones");
+            }
+            outcome
+        }
     }
 }
 
@@ -494,7 +501,10 @@ impl CosEngine {
 
 impl UploadEngine for CosEngine {
     fn upload(&self, job: UploadJob, control: UploadControl) -> BoxFuture<'static, EngineOutcome> {
-        Box::pin(run(self.inner.clone(), job, control))
+        // the list's file id on every line of this file's upload (cos-upload's `upload` span
+        // and its requests nest inside)
+        let span = tracing::info_span!("vod_file", file = %job.file);
+        Box::pin(run(self.inner.clone(), job, control).instrument(span))
     }
 
     fn discard(&self, job: DiscardJob) -> BoxFuture<'static, Result<(), FailureInfo>> {

@@ -4,13 +4,14 @@
 use std::time::SystemTime;
 
 use cos_transport::TemporaryKey;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::auth::{UploadAuth, UploadGrant};
 use crate::command::{Command, Reply, Verb};
 use crate::error::VodError;
 use crate::id::{FileId, Target};
 use crate::listener::{VodListener, dispatch};
+use crate::progress::ListProgress;
 use crate::snapshot::FileSnapshot;
 use crate::source::{AddOptions, FileSource};
 use crate::state::ListState;
@@ -245,6 +246,24 @@ impl VodUploader {
     pub async fn events(&self) -> Result<EventStream, VodError> {
         let rx = self.ask(|reply| Command::Subscribe { reply }).await?;
         Ok(EventStream::new(rx))
+    }
+
+    /// Per-file and total progress ([`ListProgress`]), kept up to date by a small task that
+    /// folds the list's events into it: the list as `list_files()` shows it now, then every
+    /// change. Bars and status lines read the receiver's latest value whenever they redraw;
+    /// the task ends when the list shuts down or the last receiver is dropped.
+    pub async fn progress_watch(&self) -> Result<watch::Receiver<ListProgress>, VodError> {
+        let mut events = self.events().await?;
+        let mut progress = ListProgress::from_snapshots(&self.list_files().await?);
+        let (tx, rx) = watch::channel(progress.clone());
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if progress.apply(&event) && tx.send(progress.clone()).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(rx)
     }
 
     /// Delivers every event from now on to `listener`, on its own task: the listener may

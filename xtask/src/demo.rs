@@ -8,6 +8,7 @@
 mod big_upload;
 mod mini_program;
 mod report;
+mod show;
 mod stack;
 mod sts_upload;
 mod upload_list;

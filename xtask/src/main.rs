@@ -24,6 +24,12 @@ tasks:
   sign          sign JSON-line requests from stdin (`--tc3`: Cloud API TC3; `--explain`: intermediates)";
 
 fn main() -> ExitCode {
+    // RUST_LOG=info: a few lines per upload; cos_transport=debug: one line per request
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     let mut args = std::env::args().skip(1);
     let Some(task) = args.next() else {
         eprintln!("{USAGE}");

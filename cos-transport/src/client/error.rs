@@ -98,7 +98,17 @@ pub(crate) fn display_url(uri: &Uri) -> String {
     };
     let base = uri.to_string();
     let path_end = base.len() - query.len() - 1;
-    let kept: Vec<&str> = query
+    match kept_query(uri) {
+        Some(kept) => format!("{}?{kept}", &base[..path_end]),
+        None => base[..path_end].to_owned(),
+    }
+}
+
+/// The query without its signature, key id and token (`None` when nothing is left): what a
+/// log or an error may show of it.
+pub(crate) fn kept_query(uri: &Uri) -> Option<String> {
+    let kept: Vec<&str> = uri
+        .query()?
         .split('&')
         .filter(|pair| {
             let name = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
@@ -108,11 +118,7 @@ pub(crate) fn display_url(uri: &Uri) -> String {
                 || name == "signature")
         })
         .collect();
-    if kept.is_empty() {
-        base[..path_end].to_owned()
-    } else {
-        format!("{}?{}", &base[..path_end], kept.join("&"))
-    }
+    (!kept.is_empty()).then(|| kept.join("&"))
 }
 
 impl Error {

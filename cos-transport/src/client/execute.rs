@@ -2,17 +2,18 @@
 //! the clock and retry once, force a credential refresh and retry once, or give up.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use cos_model::{CosError, Operation, ParseError, ResponseHead, SigningInput};
 use http::HeaderValue;
 use http::header::USER_AGENT;
+use tracing::Instrument;
 
 use super::error::{Error, ErrorKind};
 use super::sign::AuthInfo;
+use super::trace::{self, AttemptLog, AttemptObserver};
 use super::{Client, RequestOptions};
-use crate::body::{Body, BodyObserver};
+use crate::body::Body;
 use crate::clock::unix_millis;
 use crate::error::{RequestState, TransportError, TransportErrorKind};
 use crate::response_body::ResponseBody;
@@ -65,34 +66,25 @@ impl Failed {
         }
     }
 
+    /// Why the attempt failed, in a few words for logs (no message body, nothing secret).
+    fn reason(&self) -> String {
+        match self {
+            Failed::Transport(e) => e.to_string(),
+            Failed::Cos { error, .. } => error.code.as_str().to_owned(),
+            Failed::Parse { head, .. } if head.status.is_success() => {
+                "unreadable response body".to_owned()
+            }
+            Failed::Parse { head, .. } => format!("{} without a COS error body", head.status),
+            Failed::Final(_) => "no request could be signed or sent".to_owned(),
+        }
+    }
+
     fn into_kind(self) -> ErrorKind {
         match self {
             Failed::Transport(e) => ErrorKind::Transport(e),
             Failed::Cos { error, .. } => ErrorKind::Service(error),
             Failed::Parse { error, .. } => ErrorKind::Response(error),
             Failed::Final(kind) => kind,
-        }
-    }
-}
-
-/// Counts one attempt's body bytes and forwards them to the caller's observer.
-struct AttemptObserver {
-    user: Arc<dyn BodyObserver>,
-    sent: AtomicU64,
-}
-
-impl BodyObserver for AttemptObserver {
-    fn on_sent(&self, bytes: u64) {
-        self.sent.fetch_add(bytes, Ordering::Relaxed);
-        self.user.on_sent(bytes);
-    }
-}
-
-impl AttemptObserver {
-    fn rewind(&self) {
-        let sent = self.sent.swap(0, Ordering::Relaxed);
-        if sent > 0 {
-            self.user.on_rewind(sent);
         }
     }
 }
@@ -204,6 +196,32 @@ impl Client {
                 .with_request(&parts.method, &parts.uri)
             })?;
         let body = Body::from(payload);
+        let span = trace::request_span(
+            name,
+            &self.shared.endpoint,
+            self.bucket.as_ref(),
+            &signing,
+            options.target_in_parent_span,
+        );
+        self.attempts(op, options, mode, &parts, &signing, body)
+            .instrument(span)
+            .await
+    }
+
+    /// The attempt loop of [`run`](Self::run), inside the operation's span.
+    async fn attempts<O>(
+        &self,
+        op: &O,
+        options: &RequestOptions,
+        mode: Mode,
+        parts: &http::request::Parts,
+        signing: &SigningInput,
+        body: Body,
+    ) -> Result<(Finished<O::Output>, u32), Error>
+    where
+        O: Operation + Sync,
+        O::Output: Send,
+    {
         let mut progress = Progress {
             attempts: 0,
             retries: 0,
@@ -214,25 +232,19 @@ impl Client {
         };
         loop {
             progress.attempts += 1;
-            let observer = options.observer.as_ref().map(|user| {
-                Arc::new(AttemptObserver {
-                    user: Arc::clone(user),
-                    sent: AtomicU64::new(0),
-                })
-            });
-            let attempt_body = match &observer {
-                Some(o) => body.replay().with_observer(o.clone()),
-                None => body.replay(),
-            };
+            let observer = Arc::new(AttemptObserver::new(options.observer.clone()));
+            let attempt_body = body.replay().with_observer(observer.clone());
             let result = self
                 .attempt(
                     op,
-                    &parts,
-                    &signing,
+                    parts,
+                    signing,
                     attempt_body,
                     progress.attempts > 1,
                     mode,
+                    &observer,
                 )
+                .instrument(trace::attempt_span(progress.attempts))
                 .await;
             let (failed, auth) = match result {
                 Ok(done) => {
@@ -244,23 +256,30 @@ impl Client {
                 }
                 Err(failure) => failure,
             };
-            if let Some(o) = &observer {
-                o.rewind();
-            }
+            observer.rewind();
+            let why = failed.reason();
+            let status = failed.cos().map(|(_, head)| head.status.as_u16());
             match self.decide(op, failed, auth, &mut progress) {
                 Next::RetryNow => {}
                 Next::Backoff(class) => {
                     let delay = self.shared.retry.delay(class, progress.retries);
-                    tracing::debug!(
-                        operation = name,
+                    tracing::info!(
                         attempt = progress.attempts,
-                        ?class,
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        status,
+                        why = %why,
+                        class = ?class,
+                        delay_ms = trace::millis(delay),
                         "retrying"
                     );
                     tokio::time::sleep(delay).await;
                 }
                 Next::Stop(error) => {
+                    tracing::debug!(
+                        attempts = progress.attempts,
+                        why = %why,
+                        budget_exhausted = error.budget_exhausted(),
+                        "not retried"
+                    );
                     let error = error.with_request(&parts.method, &parts.uri);
                     return Err(if progress.maybe_applied {
                         error.with_maybe_applied()
@@ -348,6 +367,12 @@ impl Client {
                 });
                 if moved_meanwhile || learnt {
                     progress.skew_retried = true;
+                    tracing::info!(
+                        attempt = progress.attempts,
+                        offset_ms = self.shared.offset.millis(),
+                        previous_offset_ms = auth.offset_used,
+                        "clock skew corrected; retrying"
+                    );
                     return Next::RetryNow;
                 }
             }
@@ -402,6 +427,8 @@ impl Client {
         Next::Backoff(class)
     }
 
+    /// One attempt, logged as one `debug` event when it was sent.
+    #[allow(clippy::too_many_arguments)]
     async fn attempt<O>(
         &self,
         op: &O,
@@ -410,6 +437,36 @@ impl Client {
         body: Body,
         is_retry: bool,
         mode: Mode,
+        observer: &AttemptObserver,
+    ) -> Result<Finished<O::Output>, (Failed, AuthInfo)>
+    where
+        O: Operation + Sync,
+    {
+        let mut log = AttemptLog::start();
+        let result = self
+            .exchange(op, parts, signing, body, is_retry, mode, &mut log)
+            .await;
+        let reason = result.as_ref().err().map(|(failed, _)| failed.reason());
+        log.finish(
+            &parts.method,
+            &parts.uri,
+            observer.sent(),
+            reason.as_deref(),
+        );
+        result
+    }
+
+    /// Signs and sends one attempt and reads its answer, noting in `log` what it learns.
+    #[allow(clippy::too_many_arguments)]
+    async fn exchange<O>(
+        &self,
+        op: &O,
+        parts: &http::request::Parts,
+        signing: &SigningInput,
+        body: Body,
+        is_retry: bool,
+        mode: Mode,
+        log: &mut AttemptLog,
     ) -> Result<Finished<O::Output>, (Failed, AuthInfo)>
     where
         O: Operation + Sync,
@@ -437,6 +494,7 @@ impl Client {
         *request.version_mut() = parts.version;
         *request.headers_mut() = headers;
 
+        log.sent = true;
         let response = self
             .shared
             .transport
@@ -445,6 +503,8 @@ impl Client {
             .map_err(|e| (Failed::Transport(with_peer(e, &parts.uri)), auth))?;
         let (response, body) = response.into_parts();
         let head = ResponseHead::new(response.status, response.headers);
+        log.status = Some(head.status.as_u16());
+        log.request_id = head.request_id().map(str::to_owned);
         let success = head.status.is_success();
         if mode == Mode::Stream && success {
             return Ok(Finished::Stream(head, body));
@@ -463,6 +523,7 @@ impl Client {
                 Bytes::new()
             }
         };
+        log.received = Some(bytes.len() as u64);
         match op.parse(&head, bytes.clone()) {
             Ok(output) if mode == Mode::Collect => Ok(Finished::Parsed(output)),
             Ok(_) => Ok(Finished::Stream(head, ResponseBody::full(bytes))),

@@ -9,6 +9,7 @@ mod error;
 mod execute;
 mod presign;
 mod sign;
+mod trace;
 
 use std::fmt;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ use crate::retry::RetryPolicy;
 use crate::transport::{DynTransport, Transport};
 
 pub use download::ObjectStream;
+#[cfg(feature = "test-util")]
+pub(crate) use error::display_url;
 pub use error::{Error, ErrorKind};
 pub use execute::StreamingResponse;
 pub use presign::PresignedRequest;
@@ -33,12 +36,14 @@ pub use presign::PresignedRequest;
 #[derive(Clone, Default)]
 pub struct RequestOptions {
     pub(crate) observer: Option<Arc<dyn BodyObserver>>,
+    pub(crate) target_in_parent_span: bool,
 }
 
 impl fmt::Debug for RequestOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestOptions")
             .field("observer", &self.observer.is_some())
+            .field("target_in_parent_span", &self.target_in_parent_span)
             .finish()
     }
 }
@@ -56,11 +61,23 @@ impl RequestOptions {
         self.observer = Some(observer);
         self
     }
+
+    /// Says that the caller's current `tracing` span already names the bucket, the key and the
+    /// upload id (cos-upload's `upload` span does), so the client's `request` span records only
+    /// the operation and the part number instead of repeating them on every line.
+    pub fn target_in_parent_span(mut self) -> Self {
+        self.target_in_parent_span = true;
+        self
+    }
 }
 
 pub(crate) struct Shared {
     pub(crate) endpoint: Endpoint,
     pub(crate) credentials: Arc<dyn CredentialProvider>,
+    /// The provider's type name, for logs ("credentials refreshed", source = …).
+    pub(crate) credential_source: &'static str,
+    /// The last key generation signed with (0: none yet), to log each new one once.
+    pub(crate) seen_generation: AtomicU64,
     pub(crate) transport: Arc<dyn DynTransport>,
     pub(crate) retry: RetryPolicy,
     pub(crate) clock: Arc<dyn Clock>,
@@ -102,6 +119,7 @@ impl Client {
             endpoint,
             bucket: None,
             credentials: None,
+            credential_source: "custom",
             transport: None,
             retry: None,
             clock: None,
@@ -175,6 +193,7 @@ pub struct ClientBuilder {
     endpoint: Endpoint,
     bucket: Option<BucketName>,
     credentials: Option<Arc<dyn CredentialProvider>>,
+    credential_source: &'static str,
     transport: Option<Arc<dyn DynTransport>>,
     retry: Option<RetryPolicy>,
     clock: Option<Arc<dyn Clock>>,
@@ -204,14 +223,16 @@ impl ClientBuilder {
     }
 
     /// The credential provider (required).
-    pub fn credentials(mut self, provider: impl CredentialProvider) -> Self {
+    pub fn credentials<P: CredentialProvider>(mut self, provider: P) -> Self {
         self.credentials = Some(Arc::new(provider));
+        self.credential_source = trace::provider_name::<P>();
         self
     }
 
     /// A shared credential provider.
     pub fn credentials_arc(mut self, provider: Arc<dyn CredentialProvider>) -> Self {
         self.credentials = Some(provider);
+        self.credential_source = "custom";
         self
     }
 
@@ -289,6 +310,8 @@ impl ClientBuilder {
             shared: Arc::new(Shared {
                 endpoint: self.endpoint,
                 credentials,
+                credential_source: self.credential_source,
+                seen_generation: AtomicU64::new(0),
                 transport,
                 retry: self.retry.unwrap_or_default(),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),

@@ -89,6 +89,12 @@ impl Client {
             .map_err(ErrorKind::Credentials)?;
         if let SigningMaterial::Keys(keys) = &material {
             self.apply_anchor(keys);
+            super::trace::new_keys(
+                &self.shared.seen_generation,
+                self.shared.credential_source,
+                keys,
+                server_now,
+            );
         }
         // the anchor may have moved the offset: sign with the corrected time
         let offset_now = self.shared.offset.millis();

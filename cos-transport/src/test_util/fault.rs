@@ -166,7 +166,11 @@ impl<T: Transport> Transport for FaultTransport<T> {
         let Some(fault) = self.next_fault() else {
             return self.inner.send(request).await;
         };
-        tracing::debug!(?fault, uri = %request.uri(), "injecting fault");
+        tracing::debug!(
+            ?fault,
+            url = %crate::client::display_url(request.uri()),
+            "injecting fault"
+        );
         match fault {
             Fault::ServerError(status) => {
                 let code = if status == 503 {

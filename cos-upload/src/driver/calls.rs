@@ -41,13 +41,22 @@ pub(crate) async fn resend_pause(
     if resend == 0 {
         return Ok(());
     }
+    let why = why();
     match ctx.api.resend_permit(resend) {
         Some(delay) => {
-            tracing::debug!(resend, delay_ms = delay.as_millis() as u64, "sending again");
+            tracing::info!(
+                resend,
+                why = %why,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "sending again"
+            );
             tokio::time::sleep(delay).await;
             Ok(())
         }
-        None => Err(CallError::not_resent(&why())),
+        None => {
+            tracing::debug!(resend, why = %why, "not sent again: the retry policy refused");
+            Err(CallError::not_resent(&why))
+        }
     }
 }
 

@@ -6,19 +6,23 @@
 mod calls;
 pub(crate) mod hash;
 mod part;
+mod report;
 mod resume;
 mod saver;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cos_model::{ETag, ObjectKey, PartNumber, UploadId};
 use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+// tokio's clock: progress and its throttle follow a paused test clock as the timers do
+use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::api::{CosApi, UploadOptions};
 use crate::call_error::{CallError, CallErrorKind};
@@ -26,12 +30,13 @@ use crate::checkpoint::{CheckpointPart, CheckpointStore};
 use crate::error::UploadError;
 use crate::limits::{Limiter, PartPermit};
 use crate::plan::{PartPolicy, PlannedPart, UploadPlan};
-use crate::progress::{Counters, Progress, ProgressTracker};
+use crate::progress::{Progress, ProgressTracker};
 use crate::source::{OpenSource, Source};
 use crate::state::{Action, Layout, MachineConfig, Outcome, UploadMachine};
 
 use calls::CallDone;
 use part::{PartDone, PartJob, PartOutcome};
+pub(crate) use report::in_upload_span;
 
 /// A progress callback.
 pub type ProgressCallback = Arc<dyn Fn(&Progress) + Send + Sync>;
@@ -138,10 +143,20 @@ struct Driver {
     started: Instant,
     epoch_seen: u32,
     single_len: u64,
+    /// Bytes of the parts taken over from an earlier run, as the upload started.
+    resumed_bytes: u64,
+    /// The upload's `tracing` span (its upload id is recorded once known).
+    span: tracing::Span,
 }
 
-/// Runs one upload to its end.
+/// Runs one upload to its end, inside its `upload` span (bucket, key, upload id): every
+/// request of the upload, its part tasks and its checkpoint writer log within it.
 pub(crate) async fn run(job: Job) -> Result<UploadSummary, UploadError> {
+    let span = report::upload_span(&job);
+    run_in(job, span.clone()).instrument(span).await
+}
+
+async fn run_in(job: Job, span: tracing::Span) -> Result<UploadSummary, UploadError> {
     let started = Instant::now();
     let Job {
         api,
@@ -220,6 +235,11 @@ pub(crate) async fn run(job: Job) -> Result<UploadSummary, UploadError> {
         _ => None,
     };
     let interval = ctx.settings.progress_interval;
+    if let Some(upload_id) = machine.upload_id() {
+        span.record("upload_id", tracing::field::display(upload_id));
+    }
+    let resumed_bytes = machine.acknowledged_bytes();
+    report::started(&ctx, &machine, resumed_bytes);
     let mut driver = Driver {
         epoch_seen: machine.epoch(),
         checkpoint_created: checkpoint.map_or_else(unix_now, |c| c.created_unix),
@@ -239,6 +259,8 @@ pub(crate) async fn run(job: Job) -> Result<UploadSummary, UploadError> {
         control_open: true,
         started,
         single_len,
+        resumed_bytes,
+        span,
     };
     driver.run_loop().await
 }
@@ -405,7 +427,7 @@ impl Driver {
             resend: p.resend,
         };
         let task = part::run_part(self.ctx.clone(), job, permit);
-        let handle = self.tasks.spawn(task);
+        let handle = self.tasks.spawn(task.instrument(self.span.clone()));
         self.task_parts.insert(handle.id(), (p.epoch, p.number));
     }
 
@@ -470,6 +492,9 @@ impl Driver {
             CallDone::PutSource(e) => self.machine.fail(UploadError::Source(e)),
             CallDone::Initiate(result) => match result {
                 Ok(upload_id) => {
+                    self.span
+                        .record("upload_id", tracing::field::display(&upload_id));
+                    tracing::info!("multipart upload initiated");
                     self.machine.on_initiated(upload_id);
                     if let Some(keeper) = &self.keeper
                         && let Some(doc) =
@@ -505,89 +530,13 @@ impl Driver {
     fn after_event(&mut self) {
         if self.machine.epoch() != self.epoch_seen {
             // The upload vanished and starts afresh: its checkpoint waits for the new id.
+            tracing::info!("the multipart upload vanished: starting afresh");
             self.epoch_seen = self.machine.epoch();
             self.parked.clear();
             if let Some(keeper) = &self.keeper {
                 keeper.discard();
             }
         }
-    }
-
-    fn counters(&self) -> Counters {
-        Counters {
-            acknowledged_bytes: self.machine.acknowledged_bytes(),
-            bytes_on_wire: self.ctx.wire.load(Ordering::Relaxed),
-            parts_done: self.machine.parts_done(),
-            parts_total: self.machine.parts_total(),
-            resumed_parts: self.machine.resumed_parts(),
-        }
-    }
-
-    fn emit_progress(&mut self, force: bool) {
-        let now = self.started.elapsed();
-        let counters = self.counters();
-        let p = self.tracker.update(now, counters);
-        if self.tracker.should_emit(now, force) {
-            self.publish(p);
-        }
-    }
-
-    fn publish(&self, p: Progress) {
-        self.progress.send_replace(p);
-        if let Some(cb) = &self.callback {
-            cb(&p);
-        }
-    }
-
-    async fn finish(&mut self, outcome: Outcome) -> Result<UploadSummary, UploadError> {
-        self.drop_parts().await;
-        self.call = None;
-        let keep_checkpoint = match &outcome {
-            Outcome::Paused { upload_id } => upload_id.is_some(),
-            Outcome::Failed { upload_kept, .. } => upload_kept.is_some(),
-            Outcome::Completed(_) | Outcome::Cancelled { .. } => false,
-        };
-        if let Some(keeper) = self.keeper.take() {
-            if !keep_checkpoint {
-                keeper.discard();
-            }
-            tracing::debug!(
-                checkpoint = keeper.id(),
-                keep_checkpoint,
-                "closing the checkpoint"
-            );
-            keeper.close().await;
-        }
-        let now = self.started.elapsed();
-        let result = match outcome {
-            Outcome::Completed(c) => {
-                let p = self.tracker.finish(now, Some(c.size));
-                self.publish(Progress {
-                    parts_done: c.parts,
-                    parts_total: Some(c.parts),
-                    ..p
-                });
-                Ok(UploadSummary {
-                    key: self.ctx.key.as_str().to_owned(),
-                    bytes: c.size,
-                    etag: c.etag,
-                    crc64: c.crc64,
-                    crc64_verified: c.crc64_verified,
-                    parts: c.parts,
-                    resumed_parts: c.resumed_parts,
-                    upload_id: c.upload_id,
-                    elapsed: now,
-                })
-            }
-            Outcome::Paused { upload_id } => Err(UploadError::Paused { upload_id }),
-            Outcome::Cancelled { upload_id } => Err(UploadError::Cancelled { upload_id }),
-            Outcome::Failed { error, .. } => Err(error),
-        };
-        if result.is_err() {
-            let p = self.tracker.finish(now, None);
-            self.publish(p);
-        }
-        result
     }
 }
 

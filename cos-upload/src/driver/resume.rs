@@ -136,18 +136,27 @@ async fn from_checkpoint(
         }
     };
     let found = reconcile(&cp.plan, &cp.parts, &listed);
+    let by_checkpoint = found.trusted.len();
     let mut trusted = found.trusted;
     if ctx.settings.verify_unrecorded_parts {
         for part in &found.unverified {
-            if let Some(t) = verify_by_md5(ctx, &cp.plan, part).await {
-                trusted.push(t);
+            match verify_by_md5(ctx, &cp.plan, part).await {
+                Some(t) => trusted.push(t),
+                None => tracing::debug!(
+                    part = part.number.get(),
+                    "a listed part does not match the source: it is sent again"
+                ),
             }
         }
     }
     tracing::info!(
         upload_id = %cp.upload_id,
-        trusted = trusted.len(),
+        recorded = cp.parts.len(),
         listed = listed.len(),
+        trusted = trusted.len(),
+        by_checkpoint,
+        by_md5 = trusted.len() - by_checkpoint,
+        to_send = (cp.plan.count() as usize).saturating_sub(trusted.len()),
         "resuming from the checkpoint"
     );
     let machine = UploadMachine::resume(

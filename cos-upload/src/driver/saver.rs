@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::checkpoint::{Checkpoint, CheckpointPart, CheckpointStore};
 
@@ -30,8 +31,10 @@ impl Keeper {
         let (version, mut rx) = watch::channel(0u64);
         let task_doc = doc.clone();
         let task_id = id.clone();
-        let task = tokio::spawn(async move {
+        let task = tokio::spawn(
+            async move {
             let mut saved = 0u64;
+            let mut written = 0u64;
             loop {
                 let closed = rx.changed().await.is_err();
                 let current = *rx.borrow_and_update();
@@ -44,8 +47,23 @@ impl Keeper {
                         Some(cp) => store.save(cp).await,
                         None => store.remove(&task_id).await,
                     };
-                    if let Err(e) = result {
-                        tracing::warn!(checkpoint = %task_id, error = %e, "saving the checkpoint failed");
+                    match (&result, &snapshot) {
+                        (Err(e), _) => {
+                            tracing::warn!(checkpoint = %task_id, error = %e, "saving the checkpoint failed");
+                        }
+                        (Ok(()), Some(cp)) => {
+                            written += 1;
+                            // the first save says where the checkpoint is; the rest (one per
+                            // part at most, coalesced) only at trace
+                            if written == 1 {
+                                tracing::debug!(checkpoint = %task_id, parts = cp.parts.len(), "checkpoint saved");
+                            } else {
+                                tracing::trace!(checkpoint = %task_id, parts = cp.parts.len(), "checkpoint saved");
+                            }
+                        }
+                        (Ok(()), None) => {
+                            tracing::debug!(checkpoint = %task_id, "checkpoint removed");
+                        }
                     }
                     saved = current;
                 }
@@ -53,7 +71,9 @@ impl Keeper {
                     break;
                 }
             }
-        });
+            }
+            .in_current_span(),
+        );
         let keeper = Self {
             id,
             doc,

@@ -1,12 +1,14 @@
 //! Step 2: a big generated file through cos-upload in parts, paused half-way (as a crash or a
 //! user would stop it) and resumed from its checkpoint, sending only the missing parts.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use cos_model::ObjectKey;
 use cos_upload::{PartPolicy, Progress, UploadError, UploadRequest, Uploader};
 
 use super::report::Report;
+use super::show::{self, Lines};
 use super::stack::Stack;
 use crate::data;
 
@@ -38,8 +40,8 @@ pub async fn run(stack: &Stack, report: &mut Report, mib: u64) -> Result<(), Str
     let key = ObjectKey::new(&key_text).map_err(|e| e.to_string())?;
 
     let started = Instant::now();
-    let bar = bar(size);
-    let first = uploader.upload(progress_to(&bar, UploadRequest::file(key.clone(), &path)));
+    let view = View::new(size, started);
+    let first = uploader.upload(view.report(UploadRequest::file(key.clone(), &path)));
     let mut watch = first.progress_watch();
     let half = size / 2;
     while watch.borrow().acknowledged_bytes < half && !watch.borrow().finished {
@@ -51,7 +53,7 @@ pub async fn run(stack: &Stack, report: &mut Report, mib: u64) -> Result<(), Str
     let paused_at = match first.join().await {
         Err(UploadError::Paused { upload_id }) => {
             let stored = watch.borrow().acknowledged_bytes;
-            bar.suspend(|| {
+            view.suspend(|| {
                 println!(
                     "   paused at {} MiB of {mib} (upload id {}); the checkpoint is in {}",
                     stored >> 20,
@@ -66,11 +68,11 @@ pub async fn run(stack: &Stack, report: &mut Report, mib: u64) -> Result<(), Str
     };
 
     let summary = uploader
-        .upload(progress_to(&bar, UploadRequest::file(key, &path)))
+        .upload(view.report(UploadRequest::file(key, &path)))
         .join()
         .await
         .map_err(|e| format!("resuming the big upload: {e}"))?;
-    bar.finish_and_clear();
+    view.finish();
     let elapsed = started.elapsed();
     if summary.resumed_parts == 0 {
         return Err("the second run re-sent everything: nothing was resumed".into());
@@ -97,25 +99,58 @@ pub async fn run(stack: &Stack, report: &mut Report, mib: u64) -> Result<(), Str
     Ok(())
 }
 
-fn bar(size: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(size),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "   {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg}",
-    ) {
-        bar.set_style(style);
-    }
-    bar
+/// The big upload's progress: a bar on a terminal, plain lines elsewhere. The bar follows
+/// the bytes on the wire and shows the upload's own speed and ETA, which after the resume
+/// count only what this run sends (the stored half is shown apart).
+#[derive(Clone)]
+enum View {
+    Bar(indicatif::ProgressBar),
+    Lines(Arc<Mutex<Lines>>, Instant),
 }
 
-fn progress_to(bar: &indicatif::ProgressBar, request: UploadRequest) -> UploadRequest {
-    let bar = bar.clone();
-    request.on_progress(move |p: &Progress| {
-        bar.set_position(p.acknowledged_bytes);
-        if let Some(total) = p.parts_total.filter(|n| *n > 0) {
-            bar.set_message(format!("parts {}/{total}", p.parts_done));
+impl View {
+    fn new(size: u64, started: Instant) -> Self {
+        if !show::bars() {
+            return View::Lines(Arc::new(Mutex::new(Lines::new())), started);
         }
-    })
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(size),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template("   {bar:40} {msg}") {
+            bar.set_style(style);
+        }
+        View::Bar(bar)
+    }
+
+    fn report(&self, request: UploadRequest) -> UploadRequest {
+        let view = self.clone();
+        request.on_progress(move |p: &Progress| match &view {
+            View::Bar(bar) => {
+                bar.set_position(p.position());
+                bar.set_message(p.line().to_string());
+            }
+            View::Lines(lines, started) => {
+                if !p.finished {
+                    lines
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .tick(*started, || p.line().to_string());
+                }
+            }
+        })
+    }
+
+    fn suspend(&self, f: impl FnOnce()) {
+        match self {
+            View::Bar(bar) => bar.suspend(f),
+            View::Lines(..) => f(),
+        }
+    }
+
+    fn finish(&self) {
+        if let View::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
 }

@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use cos_upload::progress::{human_bytes, human_duration};
 use cos_vod::{
-    AddOptions, CosEngine, FailureInfo, FileId, FileSource, GrantRequest, ListState, UploadGrant,
-    VodEvent, VodUploader,
+    AddOptions, CosEngine, FailureInfo, FileId, FileSource, GrantRequest, ListProgress, ListState,
+    UploadGrant, VodEvent, VodUploader,
 };
 
 use super::report::Report;
+use super::show::{self, Lines};
 use super::stack::Stack;
 use crate::data;
 
@@ -77,7 +79,14 @@ pub async fn run(stack: &Stack, report: &mut Report) -> Result<(), String> {
         .spawn();
     let mut events = list.events().await.map_err(|e| e.to_string())?;
 
-    let bars = indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr());
+    let draw = if show::bars() {
+        indicatif::ProgressDrawTarget::stderr()
+    } else {
+        indicatif::ProgressDrawTarget::hidden()
+    };
+    let bars = indicatif::MultiProgress::with_draw_target(draw);
+    // off a terminal, the list's total every few seconds instead of the bars
+    let mut lines = (!show::bars()).then(Lines::new);
     let style = indicatif::ProgressStyle::with_template(
         "   {prefix:<14} {bar:30} {bytes:>10}/{total_bytes:<10} {msg}",
     )
@@ -103,6 +112,7 @@ pub async fn run(stack: &Stack, report: &mut Report) -> Result<(), String> {
     // On loopback a 12 MiB file is done in a few milliseconds, before a cancel could reach it;
     // slowing each part down keeps every file in flight long enough to be cancelled mid-way.
     stack.delay_parts(PART_DELAY_MS)?;
+    let progress = list.progress_watch().await.map_err(|e| e.to_string())?;
     let started = Instant::now();
     let mut started_at: HashMap<FileId, Instant> = HashMap::new();
     list.start_upload().await.map_err(|e| e.to_string())?;
@@ -111,6 +121,9 @@ pub async fn run(stack: &Stack, report: &mut Report) -> Result<(), String> {
     let mut succeeded = 0usize;
     let outcome = tokio::time::timeout(DEADLINE, async {
         while let Some(event) = events.recv().await {
+            if let Some(lines) = &mut lines {
+                lines.tick(started, || total_line(&progress.borrow()));
+            }
             match event {
                 VodEvent::UploadStarted { file, .. } => {
                     started_at.entry(file.id).or_insert_with(Instant::now);
@@ -208,4 +221,20 @@ pub async fn run(stack: &Stack, report: &mut Report) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `14.2 MiB / 53.5 MiB (26.54%), 9.8 MiB/s, eta 4s, 2/12 stored, 3 uploading`
+fn total_line(progress: &ListProgress) -> String {
+    let t = progress.total();
+    let eta = t.eta.map_or_else(|| "?".to_owned(), human_duration);
+    format!(
+        "list: {} / {} ({:.2}%), {}/s, eta {eta}, {}/{} stored, {} uploading",
+        human_bytes(t.bytes_done),
+        human_bytes(t.bytes_total),
+        t.percent(),
+        human_bytes(t.speed as u64),
+        t.succeeded,
+        t.files,
+        t.uploading
+    )
 }
