@@ -27,7 +27,8 @@ use tracing::Instrument;
 
 use crate::core::HaltMode;
 use crate::engine::{
-    DiscardJob, EngineOutcome, JobCredentials, UploadControl, UploadEngine, UploadJob, UploadTarget,
+    DiscardJob, EngineOutcome, EngineProgress, JobCredentials, UploadControl, UploadEngine,
+    UploadJob, UploadTarget,
 };
 use crate::event::UploadResult;
 use crate::failure::{FailureInfo, FailureKind};
@@ -416,7 +417,15 @@ async fn run(inner: Arc<Inner>, job: UploadJob, mut control: UploadControl) -> E
                 if changed.is_err() {
                     break None;
                 }
-                report(progress.borrow_and_update().acknowledged_bytes);
+                let now = {
+                    let p = progress.borrow_and_update();
+                    EngineProgress {
+                        acknowledged: p.acknowledged_bytes,
+                        position: p.position(),
+                        resumed: p.resumed_bytes,
+                    }
+                };
+                report(now);
             }
         }
     };

@@ -103,10 +103,49 @@ pub enum EngineOutcome {
     CredentialsExpired,
 }
 
+/// Where one upload attempt stands, as the engine reports it.
+///
+/// `acknowledged` is what the list's `bytes_done` and its state file count: bytes COS has
+/// answered for. `position` is where a progress bar stands: the bytes an earlier run stored
+/// (`resumed`) plus the bytes this attempt has handed to the connection, so it moves within
+/// a part instead of in part-sized jumps. Speeds and ETAs are computed from
+/// `position - resumed`, this attempt's own bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineProgress {
+    /// Bytes COS has acknowledged (never decreases within an attempt).
+    pub acknowledged: u64,
+    /// Resumed bytes plus the bytes this attempt has sent (at least `acknowledged` in a
+    /// consistent report; the list takes the larger of the two).
+    pub position: u64,
+    /// Bytes an earlier run had stored, which this attempt did not send.
+    pub resumed: u64,
+}
+
+impl EngineProgress {
+    /// The bytes this attempt sent itself (`position - resumed`).
+    pub fn sent(&self) -> u64 {
+        self.position
+            .max(self.acknowledged)
+            .saturating_sub(self.resumed)
+    }
+}
+
+/// An engine that knows only acknowledged bytes: the position is the acknowledged bytes and
+/// nothing counts as resumed.
+impl From<u64> for EngineProgress {
+    fn from(acknowledged: u64) -> Self {
+        Self {
+            acknowledged,
+            position: acknowledged,
+            resumed: 0,
+        }
+    }
+}
+
 /// What an engine gets with each job: where to report progress, how to learn it must stop.
 pub struct UploadControl {
     halt: watch::Receiver<Option<HaltMode>>,
-    progress: Arc<dyn Fn(u64) + Send + Sync>,
+    progress: Arc<dyn Fn(EngineProgress) + Send + Sync>,
 }
 
 impl fmt::Debug for UploadControl {
@@ -121,7 +160,7 @@ impl UploadControl {
     /// A control whose halt requests come from `halt` and whose progress goes to `progress`.
     pub fn new(
         halt: watch::Receiver<Option<HaltMode>>,
-        progress: impl Fn(u64) + Send + Sync + 'static,
+        progress: impl Fn(EngineProgress) + Send + Sync + 'static,
     ) -> Self {
         Self {
             halt,
@@ -129,15 +168,16 @@ impl UploadControl {
         }
     }
 
-    /// Reports the bytes COS has acknowledged so far.
-    pub fn progress(&self, bytes_done: u64) {
-        (self.progress)(bytes_done)
+    /// Reports where the attempt stands (a bare `u64` is acknowledged bytes, see
+    /// [`EngineProgress`]'s `From<u64>`).
+    pub fn progress(&self, progress: impl Into<EngineProgress>) {
+        (self.progress)(progress.into())
     }
 
-    /// A cloneable reporter of acknowledged bytes (for callbacks that outlive a borrow).
-    pub fn reporter(&self) -> impl Fn(u64) + Send + Sync + 'static {
+    /// A cloneable reporter (for callbacks that outlive a borrow).
+    pub fn reporter(&self) -> impl Fn(EngineProgress) + Send + Sync + 'static {
         let progress = self.progress.clone();
-        move |bytes| progress(bytes)
+        move |p| progress(p)
     }
 
     /// The halt requested so far, if any.

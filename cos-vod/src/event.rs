@@ -105,7 +105,8 @@ pub enum VodEvent {
         /// Credentials must be pushed before any byte is sent.
         needs_auth: bool,
     },
-    /// Bytes acknowledged by COS (throttled; the familiar `onUploadProgress`).
+    /// Bytes acknowledged by COS and bytes on the wire (throttled; the familiar
+    /// `onUploadProgress`).
     Progress {
         /// The file.
         file: FileRef,
@@ -113,8 +114,15 @@ pub enum VodEvent {
         bytes_done: u64,
         /// The file's size.
         bytes_total: u64,
-        /// Recent speed in bytes per second (0 until measurable).
+        /// This run's recent speed in bytes per second, over the bytes it sent itself
+        /// (resumed bytes never count; 0 until measurable).
         speed: f64,
+        /// Where the upload stands on the wire: the resumed bytes plus the bytes this run
+        /// has handed to the connection, so it moves within a part rather than in part-sized
+        /// jumps. At least `bytes_done`, at most `bytes_total`, never back within a run (0
+        /// when read from an event serialized before the field existed).
+        #[serde(default)]
+        bytes_sent: u64,
     },
     /// The file's credentials expired and could not be refreshed; it waits in
     /// `AwaitingAuth` (the familiar `onUploadTokenExpired`).

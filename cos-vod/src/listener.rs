@@ -130,6 +130,7 @@ pub(crate) async fn dispatch<L: VodListener>(mut events: EventStream, listener: 
                 bytes_done,
                 bytes_total,
                 speed,
+                ..
             } => {
                 listener
                     .on_upload_progress(

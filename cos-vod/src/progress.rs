@@ -23,7 +23,11 @@ pub struct FileProgress {
     /// Bytes done as the last event said (a resumed file starts at its checkpoint). Never
     /// goes back while the file is listed.
     pub bytes_done: u64,
-    /// Its speed in bytes per second while it uploads (0 otherwise).
+    /// Where a bar stands: the resumed bytes plus the bytes on the wire, moving within a
+    /// part. At least `bytes_done`; never goes back while the file is listed.
+    pub bytes_sent: u64,
+    /// Its speed in bytes per second while it uploads (0 otherwise), over the bytes this
+    /// run sent itself: resumed bytes never count.
     pub speed: f64,
     /// Its state as the events tell it.
     pub state: FileState,
@@ -36,6 +40,15 @@ impl FileProgress {
             1.0
         } else {
             (self.bytes_done as f64 / self.size as f64).min(1.0)
+        }
+    }
+
+    /// [`bytes_sent`](Self::bytes_sent) as a fraction in `0..=1` (1 for an empty file).
+    pub fn sent_fraction(&self) -> f64 {
+        if self.size == 0 {
+            1.0
+        } else {
+            (self.bytes_sent as f64 / self.size as f64).min(1.0)
         }
     }
 }
@@ -53,10 +66,13 @@ pub struct TotalProgress {
     pub bytes_total: u64,
     /// The sum of the files' bytes done.
     pub bytes_done: u64,
-    /// The sum of the uploading files' speeds, in bytes per second.
+    /// The sum of the files' [`bytes_sent`](FileProgress::bytes_sent): where a total bar
+    /// stands.
+    pub bytes_sent: u64,
+    /// The sum of the uploading files' speeds, in bytes per second (this run's bytes only).
     pub speed: f64,
-    /// When the rest will be done at that speed (`None` without a speed; zero when nothing
-    /// is left).
+    /// When the rest (`bytes_total - bytes_sent`) will have been sent at that speed (`None`
+    /// without a speed; zero when nothing is left).
     pub eta: Option<Duration>,
 }
 
@@ -96,6 +112,7 @@ impl ListProgress {
                     name: s.name.clone(),
                     size: s.size,
                     bytes_done: s.bytes_done.min(s.size),
+                    bytes_sent: s.bytes_done.min(s.size),
                     speed: 0.0,
                     state: s.state,
                 })
@@ -122,6 +139,7 @@ impl ListProgress {
         for f in &self.files {
             t.bytes_total += f.size;
             t.bytes_done += f.bytes_done.min(f.size);
+            t.bytes_sent += f.bytes_sent.max(f.bytes_done).min(f.size);
             match f.state {
                 FileState::Success => t.succeeded += 1,
                 FileState::Uploading => {
@@ -131,7 +149,7 @@ impl ListProgress {
                 _ => {}
             }
         }
-        let rest = t.bytes_total.saturating_sub(t.bytes_done);
+        let rest = t.bytes_total.saturating_sub(t.bytes_sent);
         t.eta = if rest == 0 {
             Some(Duration::ZERO)
         } else if t.speed > 0.0 {
@@ -161,14 +179,16 @@ impl ListProgress {
         };
         match event {
             VodEvent::FileAdded { file, size } => {
-                let known = self.file(file.id).map(|f| f.bytes_done);
+                let known = self.file(file.id).map(|f| (f.bytes_done, f.bytes_sent));
+                let (done, sent) = known.unwrap_or((0, 0));
                 self.place(
                     file.index,
                     FileProgress {
                         id: file.id,
                         name: file.name.clone(),
                         size: *size,
-                        bytes_done: known.unwrap_or(0).min(*size),
+                        bytes_done: done.min(*size),
+                        bytes_sent: sent.max(done).min(*size),
                         speed: 0.0,
                         state: FileState::Ready,
                     },
@@ -187,6 +207,7 @@ impl ListProgress {
                     name: file.name.clone(),
                     size: *size,
                     bytes_done: (*bytes_done).min(*size),
+                    bytes_sent: (*bytes_done).min(*size),
                     speed: 0.0,
                     state: *state,
                 },
@@ -200,10 +221,12 @@ impl ListProgress {
                 bytes_done,
                 bytes_total,
                 speed,
+                bytes_sent,
             } => match self.entry(file.id) {
                 Some(f) => {
                     f.size = *bytes_total;
                     f.bytes_done = f.bytes_done.max(*bytes_done).min(f.size);
+                    f.bytes_sent = f.bytes_sent.max(*bytes_sent).max(f.bytes_done).min(f.size);
                     f.speed = speed.max(0.0);
                     f.state = FileState::Uploading;
                 }
@@ -232,6 +255,7 @@ impl ListProgress {
                 Some(f) => {
                     f.size = result.bytes;
                     f.bytes_done = result.bytes;
+                    f.bytes_sent = result.bytes;
                     stop(f, FileState::Success);
                 }
                 None => return false,
@@ -265,6 +289,7 @@ mod tests {
             bytes_done: done,
             bytes_total: total,
             speed,
+            bytes_sent: done,
         }
     }
 
@@ -332,6 +357,46 @@ mod tests {
             !p.apply(&progress(9, 0, 1, 2, 1.0)),
             "unknown files are ignored"
         );
+    }
+
+    #[test]
+    fn bars_follow_the_wire_and_the_eta_only_this_runs_speed() {
+        let mut p = ListProgress::new();
+        p.apply(&VodEvent::Restored {
+            file: file(1, 0, "a.mp4"),
+            size: 1000,
+            state: FileState::Paused,
+            bytes_done: 600,
+            error: None,
+        });
+        let sent = |done, sent, speed| VodEvent::Progress {
+            file: file(1, 0, "a.mp4"),
+            bytes_done: done,
+            bytes_total: 1000,
+            speed,
+            bytes_sent: sent,
+        };
+        assert_eq!(
+            p.files()[0].bytes_sent,
+            600,
+            "a restored file starts at its checkpoint"
+        );
+        p.apply(&sent(600, 800, 100.0));
+        let f = p.file(FileId::from_raw(1)).unwrap();
+        assert_eq!((f.bytes_done, f.bytes_sent), (600, 800));
+        assert_eq!(f.sent_fraction(), 0.8);
+        let t = p.total();
+        assert_eq!((t.bytes_done, t.bytes_sent), (600, 800));
+        assert_eq!(
+            t.eta,
+            Some(Duration::from_secs(2)),
+            "200 bytes left at 100 B/s"
+        );
+        // a late report never moves the bar back; an old-format event (no bytes_sent) neither
+        p.apply(&sent(600, 700, 100.0));
+        p.apply(&sent(700, 0, 100.0));
+        let f = p.file(FileId::from_raw(1)).unwrap();
+        assert_eq!((f.bytes_done, f.bytes_sent), (700, 800));
     }
 
     #[test]

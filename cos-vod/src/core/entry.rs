@@ -1,5 +1,7 @@
 //! One row of the core's list and its progress meter.
 
+use std::collections::VecDeque;
+
 use crate::event::UploadResult;
 use crate::failure::FailureInfo;
 use crate::id::FileId;
@@ -28,35 +30,62 @@ pub(crate) struct Entry {
     pub meter: Meter,
 }
 
-/// Throttles progress events and measures speed (time is passed in, in milliseconds).
+/// Throttles progress events, keeps the attempt's position from going back, and measures
+/// the attempt's own speed (time is passed in, in milliseconds).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Meter {
-    last_emit: Option<(u64, u64)>,
+    /// (time, bytes this attempt sent) of the events emitted within the speed's window.
+    emitted: VecDeque<(u64, u64)>,
+    /// The attempt's position so far (resumed plus sent bytes).
+    position: u64,
 }
 
+/// How far back the speed looks.
+const SPEED_WINDOW_MS: u64 = 5_000;
+
 impl Meter {
-    /// Forgets the last emission (a new attempt always reports its first progress).
+    /// Forgets the last attempt (a new attempt always reports its first progress).
     pub fn reset(&mut self) {
-        self.last_emit = None;
+        *self = Self::default();
     }
 
-    /// Whether to emit a progress event for `done` at `now_ms`; if so, the speed in bytes/s.
-    pub fn observe(&mut self, done: u64, total: u64, now_ms: u64, interval_ms: u64) -> Option<f64> {
-        let speed = match self.last_emit {
-            None => 0.0,
-            Some((at, bytes)) => {
-                let elapsed = now_ms.saturating_sub(at);
-                if elapsed < interval_ms && done < total {
-                    return None;
-                }
-                if elapsed == 0 {
-                    0.0
-                } else {
-                    done.saturating_sub(bytes) as f64 * 1000.0 / elapsed as f64
-                }
+    /// Learns a report's position and returns the attempt's position so far (never less
+    /// than an earlier report of the same attempt, nor than `floor`, at most `total`).
+    pub fn advance(&mut self, position: u64, floor: u64, total: u64) -> u64 {
+        self.position = self.position.max(position).max(floor).min(total);
+        self.position
+    }
+
+    /// Whether to emit a progress event for an attempt that has sent `sent` bytes itself,
+    /// at `now_ms`; if so, its speed in bytes/s over the last few seconds. A `complete`
+    /// report is never held back.
+    pub fn observe(
+        &mut self,
+        sent: u64,
+        complete: bool,
+        now_ms: u64,
+        interval_ms: u64,
+    ) -> Option<f64> {
+        if let Some(&(at, _)) = self.emitted.back() {
+            if now_ms.saturating_sub(at) < interval_ms && !complete {
+                return None;
             }
+        }
+        while self.emitted.len() > 1
+            && self
+                .emitted
+                .get(1)
+                .is_some_and(|&(at, _)| now_ms.saturating_sub(at) >= SPEED_WINDOW_MS)
+        {
+            self.emitted.pop_front();
+        }
+        let speed = match self.emitted.front() {
+            Some(&(at, bytes)) if now_ms > at => {
+                sent.saturating_sub(bytes) as f64 * 1000.0 / (now_ms - at) as f64
+            }
+            _ => 0.0,
         };
-        self.last_emit = Some((now_ms, done));
+        self.emitted.push_back((now_ms, sent));
         Some(speed)
     }
 }
@@ -68,11 +97,36 @@ mod tests {
     #[test]
     fn meter_throttles_but_always_reports_completion() {
         let mut m = Meter::default();
-        assert_eq!(m.observe(10, 100, 0, 200), Some(0.0));
-        assert_eq!(m.observe(20, 100, 100, 200), None);
-        assert_eq!(m.observe(60, 100, 500, 200), Some(100.0));
-        assert!(m.observe(100, 100, 501, 200).is_some());
+        assert_eq!(m.observe(10, false, 0, 200), Some(0.0));
+        assert_eq!(m.observe(20, false, 100, 200), None);
+        assert_eq!(m.observe(60, false, 500, 200), Some(100.0));
+        assert!(m.observe(100, true, 501, 200).is_some());
         m.reset();
-        assert_eq!(m.observe(0, 100, 502, 200), Some(0.0));
+        assert_eq!(m.observe(0, false, 502, 200), Some(0.0));
+    }
+
+    #[test]
+    fn speed_looks_at_the_last_seconds_only() {
+        let mut m = Meter::default();
+        m.observe(0, false, 0, 200);
+        m.observe(10_000, false, 1_000, 200);
+        // a stall: the first second's burst leaves the window
+        m.observe(10_000, false, 6_000, 200);
+        assert_eq!(m.observe(10_000, false, 7_000, 200), Some(0.0));
+    }
+
+    #[test]
+    fn position_never_goes_back_within_an_attempt() {
+        let mut m = Meter::default();
+        assert_eq!(m.advance(300, 100, 1000), 300);
+        assert_eq!(m.advance(200, 100, 1000), 300);
+        assert_eq!(
+            m.advance(200, 400, 1000),
+            400,
+            "never behind the acknowledged bytes"
+        );
+        assert_eq!(m.advance(5000, 0, 1000), 1000);
+        m.reset();
+        assert_eq!(m.advance(50, 0, 1000), 50);
     }
 }

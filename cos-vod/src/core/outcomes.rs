@@ -1,34 +1,43 @@
-//! What an upload attempt reports to the core: bytes acknowledged (throttled into progress
+//! What an upload attempt reports to the core: where it stands (throttled into progress
 //! events) and how it ended. Reports of attempts already halted are ignored.
 
 use super::{Effect, ListCore, Outcome};
+use crate::engine::EngineProgress;
 use crate::event::VodEvent;
 use crate::id::FileId;
 use crate::transition::FileOp;
 
 impl ListCore {
-    /// Bytes acknowledged for an attempt; `now_ms` is any monotonic clock in milliseconds.
-    /// Outcomes of other attempts are ignored.
+    /// Where an attempt stands (a bare `u64` is acknowledged bytes); `now_ms` is any
+    /// monotonic clock in milliseconds. Reports of other attempts are ignored.
+    ///
+    /// `bytes_done` follows the acknowledged bytes; `bytes_sent` the position (never back
+    /// within an attempt, never behind `bytes_done`); the speed counts only the bytes this
+    /// attempt sent, not the resumed ones.
     pub fn on_progress(
         &mut self,
         id: FileId,
         generation: u64,
-        bytes_done: u64,
+        progress: impl Into<EngineProgress>,
         now_ms: u64,
     ) -> Vec<Effect> {
+        let progress = progress.into();
         let Some(pos) = self.live_attempt(id, generation) else {
             return Vec::new();
         };
         let interval = self.config.progress_interval_ms;
         let e = &mut self.files[pos];
-        e.bytes_done = bytes_done.min(e.size);
+        e.bytes_done = progress.acknowledged.min(e.size);
         let (done, total) = (e.bytes_done, e.size);
-        match e.meter.observe(done, total, now_ms, interval) {
+        let sent = e.meter.advance(progress.position, done, total);
+        let own = sent.saturating_sub(progress.resumed);
+        match e.meter.observe(own, done >= total, now_ms, interval) {
             Some(speed) => vec![Effect::Emit(VodEvent::Progress {
                 file: self.file_ref(pos),
                 bytes_done: done,
                 bytes_total: total,
                 speed,
+                bytes_sent: sent,
             })],
             None => Vec::new(),
         }

@@ -206,3 +206,44 @@ fn push_mode_asks_for_auth_unless_pushed() {
         .collect();
     assert_eq!(started, [false, true]);
 }
+
+#[test]
+fn progress_carries_the_wire_position_and_this_runs_speed() {
+    use crate::engine::EngineProgress;
+    let mut core = ListCore::new(CoreConfig::default());
+    let (a, _) = core.add(new_file("a")).unwrap();
+    core.start().unwrap();
+    let report = |acknowledged, position| EngineProgress {
+        acknowledged,
+        position,
+        resumed: 40,
+    };
+    let progress = |fx: Vec<Effect>| match fx.as_slice() {
+        [
+            Effect::Emit(VodEvent::Progress {
+                bytes_done,
+                bytes_sent,
+                speed,
+                ..
+            }),
+        ] => (*bytes_done, *bytes_sent, *speed),
+        other => panic!("{other:?}"),
+    };
+    // 40 bytes resumed: they show in the position, never in the speed
+    assert_eq!(
+        progress(core.on_progress(a, 1, report(40, 40), 0)),
+        (40, 40, 0.0)
+    );
+    assert_eq!(
+        progress(core.on_progress(a, 1, report(40, 60,), 1000)),
+        (40, 60, 20.0)
+    );
+    // a report behind the last one does not move the position back
+    assert_eq!(
+        progress(core.on_progress(a, 1, report(50, 55), 2000)),
+        (50, 60, 10.0)
+    );
+    // a bare u64 is acknowledged bytes (engines that know nothing more)
+    assert_eq!(progress(core.on_progress(a, 1, 100, 2001)).0, 100);
+    assert_eq!(core.snapshot(Target::Id(a)).unwrap().bytes_done, 100);
+}

@@ -270,11 +270,11 @@ impl Driver {
         };
         let internal = self.internal.clone();
         let progress_tx = self.internal.clone();
-        let control = UploadControl::new(active.halt.subscribe(), move |bytes| {
+        let control = UploadControl::new(active.halt.subscribe(), move |progress| {
             let _ = progress_tx.send(Internal::Progress {
                 file,
                 generation,
-                bytes,
+                progress,
             });
         });
         let halt = active.halt.subscribe();

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use crate::auth::{GrantProvider, UploadGrant};
 use crate::command::{Command, Reply, Verb};
 use crate::core::{CoreConfig, Effect, HaltMode, ListCore, NewFile, Outcome};
-use crate::engine::{EngineOutcome, UploadEngine, UploadTarget};
+use crate::engine::{EngineOutcome, EngineProgress, UploadEngine, UploadTarget};
 use crate::error::VodError;
 use crate::event::VodEvent;
 use crate::failure::{FailureInfo, FailureKind};
@@ -33,7 +33,7 @@ enum Internal {
     Progress {
         file: FileId,
         generation: u64,
-        bytes: u64,
+        progress: EngineProgress,
     },
     Finished {
         file: FileId,
@@ -392,10 +392,10 @@ impl Driver {
             Internal::Progress {
                 file,
                 generation,
-                bytes,
+                progress,
             } => {
                 let now = self.now_ms();
-                let fx = self.core.on_progress(file, generation, bytes, now);
+                let fx = self.core.on_progress(file, generation, progress, now);
                 self.run_effects(fx, &mut waits);
             }
             Internal::Finished {
