@@ -53,7 +53,11 @@ impl ListCore {
             Outcome::Failed(_) => FileOp::Fail,
             Outcome::TokenExpired => FileOp::Expire,
         };
-        if self.apply(pos, op).is_err() {
+        let code = match &outcome {
+            Outcome::Failed(error) => Some(error.code.as_str()),
+            _ => None,
+        };
+        if self.apply_because(pos, op, code).is_err() {
             return Vec::new();
         }
         let file = self.file_ref(pos);

@@ -89,7 +89,8 @@ impl ListCore {
                 core.apply(pos, FileOp::Resume).map_err(refused)?;
             }
             if let Some(lost) = saved.source_lost {
-                core.apply(pos, FileOp::SourceLost).map_err(refused)?;
+                core.apply_because(pos, FileOp::SourceLost, Some(&lost.code))
+                    .map_err(refused)?;
                 let e = &mut core.files[pos];
                 if e.state == FileState::Failure {
                     e.error = Some(lost);

@@ -20,7 +20,21 @@ impl ListCore {
 
     /// Applies a file transition from the table (the only place file states change).
     pub(super) fn apply(&mut self, pos: usize, op: FileOp) -> Result<(), VodError> {
+        self.apply_because(pos, op, None)
+    }
+
+    /// [`apply`](Self::apply), logging `code` (a failure's code) with the change.
+    pub(super) fn apply_because(
+        &mut self,
+        pos: usize,
+        op: FileOp,
+        code: Option<&str>,
+    ) -> Result<(), VodError> {
         if let FileNext::To(next) = self.check(pos, op)? {
+            let from = self.files[pos].state;
+            if next != from {
+                self.log_change(pos, from.as_str(), next.as_str(), op.as_str(), code);
+            }
             let e = &mut self.files[pos];
             if next != FileState::Uploading {
                 // Set again by `resume_with_auth` right after this transition.
@@ -32,6 +46,27 @@ impl ListCore {
             e.state = next;
         }
         Ok(())
+    }
+
+    /// One info line per change of a file's state (entering the list and leaving it
+    /// included): its id, name, from → to, the verb or event that moved it, and a failure's
+    /// code. Nothing else of the file is logged (never its credentials).
+    pub(super) fn log_change(
+        &self,
+        pos: usize,
+        from: &str,
+        to: &str,
+        op: &str,
+        code: Option<&str>,
+    ) {
+        let e = &self.files[pos];
+        tracing::info!(
+            file = %e.id,
+            name = %e.name,
+            op,
+            code,
+            "file {from} → {to}"
+        );
     }
 
     /// Applies a list transition from the table (the only place the list state changes).

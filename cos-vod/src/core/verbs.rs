@@ -38,6 +38,7 @@ impl ListCore {
             meter: Meter::default(),
         });
         let pos = self.files.len() - 1;
+        self.log_change(pos, "(new)", FileState::Ready.as_str(), "add_file", None);
         let mut fx = vec![Effect::Emit(VodEvent::FileAdded {
             file: self.file_ref(pos),
             size: self.files[pos].size,
@@ -69,6 +70,7 @@ impl ListCore {
                 reason: CancelReason::Removed,
             }));
         }
+        self.log_change(pos, e.state.as_str(), "(removed)", "delete_file", None);
         self.files.remove(pos);
         fx.push(Effect::Forget { file: id });
         self.settle(&mut fx);
@@ -173,6 +175,7 @@ impl ListCore {
                     reason: CancelReason::Removed,
                 }));
             }
+            self.log_change(pos, e.state.as_str(), "(removed)", "clean_list", None);
         }
         for e in self.files.drain(..) {
             fx.push(Effect::Forget { file: e.id });
