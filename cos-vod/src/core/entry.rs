@@ -66,10 +66,11 @@ impl Meter {
         now_ms: u64,
         interval_ms: u64,
     ) -> Option<f64> {
-        if let Some(&(at, _)) = self.emitted.back() {
-            if now_ms.saturating_sub(at) < interval_ms && !complete {
-                return None;
-            }
+        if let Some(&(at, _)) = self.emitted.back()
+            && now_ms.saturating_sub(at) < interval_ms
+            && !complete
+        {
+            return None;
         }
         while self.emitted.len() > 1
             && self
