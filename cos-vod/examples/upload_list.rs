@@ -15,19 +15,30 @@
 //! Credentials: `COS_SECRET_ID`/`COS_SECRET_KEY` when set; otherwise temporary keys fetched
 //! from the emulator's `POST /-/sts?duration=SECONDS` for each file (and again whenever they
 //! are due for refresh). Exit status 0 when every file succeeded, 1 otherwise.
+//!
+//! Stdout is the contract other tools drive: one JSON event per line, nothing else. Stderr
+//! is for people: with `RUST_LOG` set (`RUST_LOG=cos_vod=info` shows each file's state
+//! changes, `cos_transport=debug` each request), the logs; when stderr is a terminal and
+//! `RUST_LOG` is not set, one bar per file and a total line; otherwise the total progress
+//! as a plain line every few seconds.
 
+use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use clap::Parser;
 use cos_transport::{Body, HyperTransport, Transport};
+use cos_upload::progress::{human_bytes, human_duration};
 use cos_vod::{
-    AddOptions, CosEngine, FailureInfo, FailureKind, FileSource, GrantRequest, TemporaryKey,
-    UploadGrant, VodError, VodEvent, VodUploader,
+    AddOptions, CosEngine, FailureInfo, FailureKind, FileId, FileProgress, FileSource,
+    GrantRequest, ListProgress, TemporaryKey, TotalProgress, UploadGrant, VodError, VodEvent,
+    VodUploader,
 };
 use serde_json::{Value, json};
+use tokio::sync::watch;
 
 /// The command line.
 #[derive(Parser, Debug)]
@@ -174,6 +185,11 @@ fn json_line(event: &VodEvent) -> Value {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
     let args = Args::parse();
     match run(args).await {
         Ok(true) => ExitCode::SUCCESS,
@@ -247,11 +263,16 @@ async fn run(args: Args) -> Result<bool, String> {
             Err(e) => return Err(format!("{}: {e}", path.display())),
         }
     }
+    let progress = list.progress_watch().await.map_err(|e| e.to_string())?;
     list.start_upload().await.map_err(|e| e.to_string())?;
     let started = SystemTime::now();
+    let display = tokio::spawn(show_progress(progress));
     while let Some(event) = events.recv().await {
         println!("{}", json_line(&event));
         if let VodEvent::ListEnded { counts } = event {
+            display.abort();
+            // the bars stay as last drawn; the summary line follows them
+            let _ = display.await;
             eprintln!(
                 "upload_list: {} of {} files stored in {:.1} s",
                 counts.succeeded,
@@ -263,4 +284,111 @@ async fn run(args: Args) -> Result<bool, String> {
         }
     }
     Err("the list shut down before the run ended".into())
+}
+
+/// Draws the list's progress on stderr until aborted: bars on a terminal (unless `RUST_LOG`
+/// asks for logs there), a plain total line every few seconds otherwise.
+async fn show_progress(progress: watch::Receiver<ListProgress>) {
+    let logging = std::env::var_os("RUST_LOG").is_some_and(|v| !v.is_empty());
+    if std::io::stderr().is_terminal() && !logging {
+        bars(progress).await
+    } else {
+        lines(progress, Duration::from_secs(5)).await
+    }
+}
+
+/// `3/5 files, 412.0 MiB / 1.0 GiB (40.23%), 98.5 MiB/s, eta 6s`: bytes where the files
+/// stand on the wire, speed and ETA of this run's bytes (a resume's stored bytes are not
+/// speed).
+fn total_line(t: &TotalProgress) -> String {
+    let percent = if t.bytes_total == 0 {
+        100.0
+    } else {
+        (t.bytes_sent.min(t.bytes_total) as f64 / t.bytes_total as f64 * 10_000.0).floor() / 100.0
+    };
+    let mut line = format!(
+        "{}/{} files, {} / {} ({percent:.2}%)",
+        t.succeeded,
+        t.files,
+        human_bytes(t.bytes_sent),
+        human_bytes(t.bytes_total),
+    );
+    if t.uploading > 0 {
+        line.push_str(&format!(", {}/s", human_bytes(t.speed as u64)));
+        if let Some(eta) = t.eta {
+            line.push_str(&format!(", eta {}", human_duration(eta)));
+        }
+    }
+    line
+}
+
+fn file_line(f: &FileProgress) -> String {
+    let mut line = format!(
+        "{} {} {} / {}",
+        f.name,
+        f.state.as_str(),
+        human_bytes(f.bytes_sent),
+        human_bytes(f.size)
+    );
+    if f.speed > 0.0 {
+        line.push_str(&format!(", {}/s", human_bytes(f.speed as u64)));
+    }
+    line
+}
+
+async fn bars(mut progress: watch::Receiver<ListProgress>) {
+    let multi = indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr());
+    // positions and speeds are the list's own (this run's bytes), not indicatif's estimate,
+    // which would count a resume's stored bytes as speed
+    let style = indicatif::ProgressStyle::with_template("{bar:30} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let total = multi.add(indicatif::ProgressBar::new_spinner());
+    total.set_style(
+        indicatif::ProgressStyle::with_template("{msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let mut files: HashMap<FileId, indicatif::ProgressBar> = HashMap::new();
+    loop {
+        {
+            let p = progress.borrow_and_update();
+            files.retain(|id, bar| {
+                let listed = p.file(*id).is_some();
+                if !listed {
+                    bar.finish_and_clear();
+                }
+                listed
+            });
+            for f in p.files() {
+                let bar = files.entry(f.id).or_insert_with(|| {
+                    let bar = multi.insert_before(&total, indicatif::ProgressBar::new(f.size));
+                    bar.set_style(style.clone());
+                    bar
+                });
+                bar.set_length(f.size);
+                bar.set_position(f.bytes_sent);
+                bar.set_message(file_line(f));
+            }
+            total.set_message(total_line(&p.total()));
+        }
+        if progress.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn lines(mut progress: watch::Receiver<ListProgress>, every: Duration) {
+    let started = Instant::now();
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tick.tick().await;
+        if progress.has_changed().is_err() {
+            return;
+        }
+        let total = progress.borrow_and_update().total();
+        eprintln!(
+            "upload_list: [{}] {}",
+            human_duration(started.elapsed()),
+            total_line(&total)
+        );
+    }
 }
