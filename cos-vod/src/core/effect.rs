@@ -60,3 +60,42 @@ pub enum Outcome {
     /// The credentials expired and could not be refreshed.
     TokenExpired,
 }
+
+/// Where one upload attempt stands, as the engine reports it.
+///
+/// `acknowledged` is what the list's `bytes_done` and its state file count: bytes COS has
+/// answered for. `position` is where a progress bar stands: the bytes an earlier run stored
+/// (`resumed`) plus the bytes this attempt has handed to the connection, so it moves within
+/// a part instead of in part-sized jumps. Speeds and ETAs are computed from
+/// `position - resumed`, this attempt's own bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineProgress {
+    /// Bytes COS has acknowledged (never decreases within an attempt).
+    pub acknowledged: u64,
+    /// Resumed bytes plus the bytes this attempt has sent (at least `acknowledged` in a
+    /// consistent report; the list takes the larger of the two).
+    pub position: u64,
+    /// Bytes an earlier run had stored, which this attempt did not send.
+    pub resumed: u64,
+}
+
+impl EngineProgress {
+    /// The bytes this attempt sent itself (`position - resumed`).
+    pub fn sent(&self) -> u64 {
+        self.position
+            .max(self.acknowledged)
+            .saturating_sub(self.resumed)
+    }
+}
+
+/// An engine that knows only acknowledged bytes: the position is the acknowledged bytes and
+/// nothing counts as resumed.
+impl From<u64> for EngineProgress {
+    fn from(acknowledged: u64) -> Self {
+        Self {
+            acknowledged,
+            position: acknowledged,
+            resumed: 0,
+        }
+    }
+}

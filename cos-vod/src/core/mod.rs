@@ -17,7 +17,7 @@ mod restore;
 mod rules;
 mod verbs;
 
-pub use effect::{Effect, HaltMode, Outcome};
+pub use effect::{Effect, EngineProgress, HaltMode, Outcome};
 use entry::Entry;
 pub use restore::{InconsistentList, RestoredFile};
 

@@ -1,8 +1,7 @@
 //! What an upload attempt reports to the core: where it stands (throttled into progress
 //! events) and how it ended. Reports of attempts already halted are ignored.
 
-use super::{Effect, ListCore, Outcome};
-use crate::engine::EngineProgress;
+use super::{Effect, EngineProgress, ListCore, Outcome};
 use crate::event::VodEvent;
 use crate::id::FileId;
 use crate::transition::FileOp;

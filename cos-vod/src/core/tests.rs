@@ -209,7 +209,6 @@ fn push_mode_asks_for_auth_unless_pushed() {
 
 #[test]
 fn progress_carries_the_wire_position_and_this_runs_speed() {
-    use crate::engine::EngineProgress;
     let mut core = ListCore::new(CoreConfig::default());
     let (a, _) = core.add(new_file("a")).unwrap();
     core.start().unwrap();
