@@ -69,7 +69,7 @@ fn write(paths: &Paths, name: &str, content: &str) -> Result<(), String> {
     fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn tool_version(tool: &str) -> Result<String, String> {
+pub(super) fn tool_version(tool: &str) -> Result<String, String> {
     let output = Command::new(tool).arg("--version").output().map_err(|e| {
         format!("`{tool}` is needed for the interop run and cannot be started: {e}")
     })?;
