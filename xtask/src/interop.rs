@@ -2,13 +2,16 @@
 //!
 //! Steps: install `cos-nodejs-sdk-v5` (pinned by `tests/interop/package-lock.json`, npm
 //! registry) into `target/interop-node/` and the Python SDKs (pinned by
-//! `tests/interop/requirements.txt`, PyPI) into `target/interop-python/venv/`; build the
-//! emulator; start it on ephemeral loopback ports (COS and `--sts-listen`); then run, stopping
-//! at the first failure:
+//! `tests/interop/requirements.txt`, PyPI) into `target/interop-python/venv/`; build the emulator
+//! and the signing server; start the emulator on ephemeral loopback ports (COS and
+//! `--sts-listen`); then run, stopping at the first failure:
 //! 1. `interop.js`: the Node SDK against COS;
 //! 2. `sts_interop.py`: tencentcloud's `StsClient` (TC3) and `qcloud-python-sts` (signature v1)
 //!    get keys from the emulator's STS, and `cos-python-sdk-v5` uploads with them where the
-//!    policy allows and is refused elsewhere.
+//!    policy allows and is refused elsewhere;
+//! 3. `sts_get_authorization.js`: with `cos-sign-server --sts` started against the emulator, the
+//!    Node SDK's `getAuthorization` passes the `/sts` answer on unchanged and uploads to the
+//!    answer's key, and is refused for any other.
 //!
 //! Every step prints one line; the first failing step is named; every server started is stopped
 //! (also on failure).
@@ -33,6 +36,8 @@ const SECRET_KEY: &str = "cosrs-interop-nodejs-secret-key-0000";
 const BUCKET: &str = "interop-1250000000";
 /// The region the SDKs put into the virtual-host `Host` (and the policies' resources).
 const REGION: &str = "ap-guangzhou";
+/// The bearer token the signing server is started with (a test value).
+const SIGN_SERVER_TOKEN: &str = "cos-rs-interop-sign-server-token";
 /// How long one script may run before it is killed.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -44,6 +49,9 @@ Runs Tencent's own SDKs against the emulator on 127.0.0.1, stopping at the first
                                            (signature v1) get keys from the emulator's STS;
                                            cos-python-sdk-v5 uploads with them where their
                                            policy allows and is refused (403) elsewhere
+  tests/interop/sts_get_authorization.js   cos-nodejs-sdk-v5's getAuthorization fed by
+                                           cos-sign-server --sts: the answer's key uploads,
+                                           any other key is refused (403)
 Installs cos-nodejs-sdk-v5 (pinned in tests/interop/package-lock.json) into
 target/interop-node/ and the Python SDKs (pinned in tests/interop/requirements.txt) into
 target/interop-python/venv/. Needs node, npm and python3 (with venv and pip), and the npm
@@ -84,8 +92,14 @@ fn run_interop() -> Result<(), String> {
     let (python, python_sdks) = python_install::install(&paths)?;
     println!("interop: {python_sdks}");
 
-    println!("interop: building the emulator");
-    let binaries = server_process::build_binaries(&paths, &[("cos-emulator", "cos-emulator")])?;
+    println!("interop: building the emulator and the signing server");
+    let binaries = server_process::build_binaries(
+        &paths,
+        &[
+            ("cos-emulator", "cos-emulator"),
+            ("cos-sign-server", "cos-sign-server"),
+        ],
+    )?;
     let emulator = start_emulator(&binaries[0])?;
     let urls = Urls {
         cos: emulator.url(0).to_owned(),
@@ -97,7 +111,7 @@ fn run_interop() -> Result<(), String> {
         urls.sts,
         emulator.pid()
     );
-    let outcome = run_suites(&paths, &python, &urls);
+    let outcome = run_suites(&paths, &python, &binaries[1], &urls);
     let stopped = emulator.stop();
     match (outcome, stopped) {
         (Err(failed), Err(stop)) => return Err(format!("{failed} (and {stop})")),
@@ -134,10 +148,11 @@ fn start_emulator(binary: &Path) -> Result<ServerProcess, String> {
     )
 }
 
-/// The scripts in order; the emulator is running throughout.
+/// The three scripts in order; the emulator is running throughout.
 fn run_suites(
     paths: &paths::Paths,
     python: &python_install::PythonEnv,
+    sign_server_binary: &Path,
     urls: &Urls,
 ) -> Result<(), String> {
     let node_script = |script: &str, work: &Path| {
@@ -178,7 +193,41 @@ fn run_suites(
         .env("INTEROP_WORK_DIR", paths.python_dir.join("work"));
     suite(python_install::SCRIPT, command)?;
 
-    Ok(())
+    let sign_server = start_sign_server(sign_server_binary, urls)?;
+    println!(
+        "interop: signing server at {} (pid {}), /sts keys from {}",
+        sign_server.url(0),
+        sign_server.pid(),
+        urls.sts
+    );
+    println!(
+        "interop: running tests/interop/{}",
+        node_install::STS_SCRIPT
+    );
+    let mut command = node_script(node_install::STS_SCRIPT, &node_work);
+    command
+        .env("INTEROP_SIGN_SERVER", sign_server.url(0))
+        .env("INTEROP_SIGN_TOKEN", SIGN_SERVER_TOKEN);
+    let outcome = suite(node_install::STS_SCRIPT, command);
+    let stopped = sign_server.stop();
+    outcome?;
+    stopped
+}
+
+/// `cos-sign-server --sts` with the account's keys, minting `/sts` keys at the emulator's STS
+/// for uploads to the emulator's COS.
+fn start_sign_server(binary: &Path, urls: &Urls) -> Result<ServerProcess, String> {
+    let mut command = Command::new(binary);
+    command
+        .args(["--bucket", BUCKET, "--region", REGION])
+        .args(["--endpoint", &urls.cos])
+        .args(["--sts", "--sts-endpoint", &urls.sts])
+        .args(["--listen", "127.0.0.1:0"])
+        .env("COS_SIGN_SERVER_TOKEN", SIGN_SERVER_TOKEN)
+        .env("COS_SECRET_ID", SECRET_ID)
+        .env("COS_SECRET_KEY", SECRET_KEY)
+        .env_remove("COS_SECURITY_TOKEN");
+    ServerProcess::start("the signing server", command, &["listening on"])
 }
 
 /// Runs one script of `tests/interop/`; a failure names the step that failed.
