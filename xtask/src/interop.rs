@@ -200,10 +200,6 @@ fn run_suites(
         sign_server.pid(),
         urls.sts
     );
-    println!(
-        "interop: running tests/interop/{}",
-        node_install::STS_SCRIPT
-    );
     let mut command = node_script(node_install::STS_SCRIPT, &node_work);
     command
         .env("INTEROP_SIGN_SERVER", sign_server.url(0))
