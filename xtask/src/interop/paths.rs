@@ -1,5 +1,5 @@
 //! Where the interop run finds its inputs (`tests/interop/`) and puts its outputs
-//! (`<target>/interop-node/`).
+//! (`<target>/interop-node/`, `<target>/interop-python/`).
 
 use std::path::PathBuf;
 
@@ -7,10 +7,12 @@ use std::path::PathBuf;
 pub struct Paths {
     /// The workspace root.
     pub root: PathBuf,
-    /// `tests/interop/`: the driver script, package.json and lock file.
+    /// `tests/interop/`: the driver scripts, package.json and its lock file, requirements.txt.
     pub sources: PathBuf,
-    /// `<target>/interop-node/`: the installed SDK, a copy of the script, scratch files.
+    /// `<target>/interop-node/`: the installed Node SDK, copies of the Node scripts, scratch files.
     pub node_dir: PathBuf,
+    /// `<target>/interop-python/`: the virtual environment with the pinned Python SDKs.
+    pub python_dir: PathBuf,
 }
 
 impl Paths {
@@ -34,6 +36,7 @@ impl Paths {
         Ok(Paths {
             sources: root.join("tests").join("interop"),
             node_dir: target.join("interop-node"),
+            python_dir: target.join("interop-python"),
             root,
         })
     }

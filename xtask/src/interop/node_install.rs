@@ -1,13 +1,15 @@
 //! Installs the pinned `cos-nodejs-sdk-v5` with `npm ci` into `<target>/interop-node/` and puts
-//! the driver script beside it, so that `require('cos-nodejs-sdk-v5')` resolves there.
+//! the Node scripts beside it, so that `require('cos-nodejs-sdk-v5')` resolves there.
 
 use std::fs;
 use std::process::Command;
 
 use super::paths::Paths;
 
-/// The driver script's file name (in `tests/interop/` and, copied, in the node directory).
+/// The SDK run against the emulator (in `tests/interop/` and, copied, in the node directory).
 pub const SCRIPT: &str = "interop.js";
+/// The SDK's `getAuthorization` fed by the signing server's `/sts` (copied likewise).
+pub const STS_SCRIPT: &str = "sts_get_authorization.js";
 const PACKAGE: &str = "package.json";
 const LOCK: &str = "package-lock.json";
 /// Holds the lock file the current `node_modules` was installed from.
@@ -48,8 +50,10 @@ pub fn install(paths: &Paths) -> Result<String, String> {
         }
         fs::write(&stamp, &lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
     }
-    let script = read(paths, SCRIPT)?;
-    write(paths, SCRIPT, &script)?;
+    for script in [SCRIPT, STS_SCRIPT] {
+        let text = read(paths, script)?;
+        write(paths, script, &text)?;
+    }
     let sdk_manifest = fs::read_to_string(&installed)
         .map_err(|e| format!("the SDK is not installed at {}: {e}", installed.display()))?;
     let version = serde_json::from_str::<serde_json::Value>(&sdk_manifest)
@@ -69,7 +73,7 @@ fn write(paths: &Paths, name: &str, content: &str) -> Result<(), String> {
     fs::write(&path, content).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn tool_version(tool: &str) -> Result<String, String> {
+pub(super) fn tool_version(tool: &str) -> Result<String, String> {
     let output = Command::new(tool).arg("--version").output().map_err(|e| {
         format!("`{tool}` is needed for the interop run and cannot be started: {e}")
     })?;
