@@ -19,7 +19,7 @@ tasks:
   demo          the emulator on loopback plus real uploads with progress (the main job)
   emulator      run the local COS emulator (cos-emulator's flags)
   integration   run the conformance suite against the emulator (or real COS with COS_* set)
-  interop       drive Tencent's Node.js SDK against the emulator
+  interop       drive Tencent's Node.js and Python SDKs (COS and STS) against the emulator
   bench         benchmarks (`bench upload`)
   sign          sign JSON-line requests from stdin (`--tc3`: Cloud API TC3; `--explain`: intermediates)";
 
