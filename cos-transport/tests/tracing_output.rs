@@ -7,61 +7,23 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use common::*;
 use cos_model::ops::{PutObject, UploadPart};
 use cos_model::{PartNumber, UploadId};
 use cos_transport::clock::ManualClock;
+use cos_transport::test_util::{LogCapture, capture_logs};
 use cos_transport::test_util::{MockReply, MockResponse, MockTransport, Rule};
 use cos_transport::{
     BoxError, Client, RequestState, TemporaryCredentials, TemporaryKey, TransportErrorKind,
 };
-use tracing_subscriber::fmt::MakeWriter;
 
 const TOKEN: &str = "session-token-SECRET-0001";
 const TEMP_SECRET: &str = "temporary-secret-key-0001";
 
-/// Everything the fmt layer writes, shared with the test.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// Installs a subscriber at `filter` for the current thread (tokio's test runtime is
-/// single-threaded) and returns what it captures.
-fn capture(filter: &str) -> (Captured, tracing::subscriber::DefaultGuard) {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
+fn capture(filter: &str) -> (LogCapture, tracing::subscriber::DefaultGuard) {
+    capture_logs(filter)
 }
 
 fn lines_with<'a>(text: &'a str, needle: &str) -> Vec<&'a str> {

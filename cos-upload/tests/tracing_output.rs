@@ -9,60 +9,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cos_emulator::{Emulator, RunningEmulator};
 use cos_model::{BucketName, Endpoint, ObjectKey};
 use cos_transport::test_util::{Fault, FaultTransport, RecordingTransport};
+use cos_transport::test_util::{LogCapture, capture_logs};
 use cos_transport::{
     BoxError, Client, HyperTransport, RetryPolicy, TemporaryCredentials, TemporaryKey,
 };
 use cos_upload::{MemoryStore, PartPolicy, Source, UploadError, UploadRequest, Uploader};
-use tracing_subscriber::fmt::MakeWriter;
 
 const ID: &str = "AKIDcosrsTRACINGtest0000000000000000";
 const SECRET: &str = "cos-upload-tracing-secret-key-0000";
 const BUCKET: &str = "logs-1250000000";
 const MIB: usize = 1024 * 1024;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-fn capture(filter: &str) -> (Captured, tracing::subscriber::DefaultGuard) {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
+fn capture(filter: &str) -> (LogCapture, tracing::subscriber::DefaultGuard) {
+    capture_logs(filter)
 }
 
 fn lines_with<'a>(text: &'a str, needle: &str) -> Vec<&'a str> {

@@ -9,53 +9,17 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use common::{FakeEngine, collect_until};
+use cos_transport::test_util::{LogCapture, capture_logs};
 use cos_vod::{AddOptions, FileSource, TemporaryKey, UploadGrant, VodEvent, VodUploader};
-use tracing_subscriber::fmt::MakeWriter;
 
 const SECRET: &str = "vod-tracing-secret-key-0000";
 const TOKEN: &str = "vod-tracing-session-token-0000";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-fn capture(filter: &str) -> (Captured, tracing::subscriber::DefaultGuard) {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
+fn capture(filter: &str) -> (LogCapture, tracing::subscriber::DefaultGuard) {
+    capture_logs(filter)
 }
 
 /// The state-change lines about `name`, reduced to "from → to".
