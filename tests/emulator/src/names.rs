@@ -58,9 +58,19 @@ pub fn check_key(key: &str) -> Result<(), KeyProblem> {
 /// Percent-encodes `s` for `encoding-type=url` answers: everything but `A-Za-z0-9-_.~` and `/`,
 /// uppercase hex, spaces as `%20` (never `+`).
 pub fn url_encode_key(s: &str) -> String {
+    encode_except(s, b"-_.~/")
+}
+
+/// Percent-encodes every byte of `s` but `A-Za-z0-9-_.~` (uppercase hex), as COS compares the
+/// `cos:prefix` and `cos:response-content-type` condition keys.
+pub fn url_encode(s: &str) -> String {
+    encode_except(s, b"-_.~")
+}
+
+fn encode_except(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));

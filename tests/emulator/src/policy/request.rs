@@ -87,20 +87,6 @@ pub fn needs(ctx: &Ctx<'_>, post_key: Option<&str>, deleted: &[String]) -> Vec<N
     }
 }
 
-/// `s` percent-encoded as COS compares `cos:prefix` ("a prefix containing `/` must be
-/// URL-encoded in the policy"): every byte but the unreserved ones.
-fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Whether `op` writes an object's bytes (`cos:content-length` applies only to these; a
 /// GET, HEAD or DELETE has no length to limit).
 fn writes_bytes(op: Operation) -> bool {
@@ -153,7 +139,7 @@ pub fn context(ctx: &Ctx<'_>, post_fields: &[(String, String)]) -> Context {
         }
     }
     // compared URL-encoded, as COS documents for prefix and response-content-type
-    let encode = url_encode;
+    let encode = crate::names::url_encode;
     if ctx.op == Operation::GetBucket
         && let Some(p) = ctx.query.get("prefix")
     {

@@ -7,7 +7,7 @@ use http::request::Parts;
 use serde_json::Value;
 
 use super::StsFailure;
-use crate::names::percent_decode;
+use crate::query::Query;
 
 /// How the request is signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,15 +38,9 @@ fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// `a=1&b=2` decoded (`+` is a space in forms).
-pub fn form_pairs(text: &str) -> Option<Vec<(String, String)>> {
-    text.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (n, v) = p.split_once('=').unwrap_or((p, ""));
-            Some((percent_decode(n, true)?, percent_decode(v, true)?))
-        })
-        .collect()
+/// `a=1&b=2` decoded (`+` is a space in forms): a form body reads as a query does.
+fn form_pairs(text: &str) -> Option<Vec<(String, String)>> {
+    Query::parse(Some(text)).map(|q| q.pairs().to_vec())
 }
 
 /// Reads the request.
