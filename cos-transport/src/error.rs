@@ -118,6 +118,17 @@ pub(crate) fn root_cause<'a>(
     }
 }
 
+/// The `host:port` a request to `uri` reaches, the scheme's default port filled in (an IPv6
+/// host keeps the brackets `http::Uri` gives it): what a transport failure names as its peer.
+pub(crate) fn peer_of(uri: &http::Uri) -> Option<String> {
+    let host = uri.host()?;
+    let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+        Some("http") => 80,
+        _ => 443,
+    });
+    Some(format!("{host}:{port}"))
+}
+
 /// `30 s`, `1.5 s`, `250 ms`.
 pub(crate) struct Seconds(pub(crate) Duration);
 
@@ -334,6 +345,16 @@ mod tests {
             "no response from examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com:443 within 30 s"
         );
         assert_eq!(Seconds(Duration::from_millis(1500)).to_string(), "1.5 s");
+        let uri = |s: &str| s.parse::<http::Uri>().unwrap();
+        assert_eq!(
+            peer_of(&uri("http://127.0.0.1/x")).as_deref(),
+            Some("127.0.0.1:80")
+        );
+        assert_eq!(
+            peer_of(&uri("https://[::1]/x")).as_deref(),
+            Some("[::1]:443")
+        );
+        assert_eq!(peer_of(&uri("https://h:9000/x")).as_deref(), Some("h:9000"));
         assert_eq!(Seconds(Duration::from_millis(250)).to_string(), "250 ms");
     }
 

@@ -98,16 +98,26 @@ impl Statement {
         key: impl Into<String>,
         values: impl Into<ConditionValues>,
     ) -> Self {
-        let values = values.into();
-        self.condition
-            .entry(operator.into())
-            .or_default()
-            .entry(key.into())
-            .or_default()
-            .0
-            .extend(values.0);
+        add_condition(&mut self.condition, operator, key, values);
         self
     }
+}
+
+/// Adds `operator: {key: values}` to `conditions` (values for a key already there join its
+/// list): what both a statement and a scope do when given a condition.
+pub(crate) fn add_condition(
+    conditions: &mut Conditions,
+    operator: impl Into<String>,
+    key: impl Into<String>,
+    values: impl Into<ConditionValues>,
+) {
+    conditions
+        .entry(operator.into())
+        .or_default()
+        .entry(key.into())
+        .or_default()
+        .0
+        .extend(values.into().0);
 }
 
 /// What a statement does to the requests it matches.

@@ -136,14 +136,7 @@ impl Scope {
         key: impl Into<String>,
         values: impl Into<ConditionValues>,
     ) -> Self {
-        let values = values.into();
-        self.condition
-            .entry(operator.into())
-            .or_default()
-            .entry(key.into())
-            .or_default()
-            .0
-            .extend(values.0);
+        super::policy::add_condition(&mut self.condition, operator, key, values);
         self
     }
 

@@ -539,14 +539,8 @@ fn with_peer(error: TransportError, uri: &http::Uri) -> TransportError {
     if error.peer().is_some() {
         return error;
     }
-    match uri.host() {
-        Some(host) => {
-            let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
-                Some("http") => 80,
-                _ => 443,
-            });
-            error.with_peer(format!("{host}:{port}"))
-        }
+    match crate::error::peer_of(uri) {
+        Some(peer) => error.with_peer(peer),
         None => error,
     }
 }

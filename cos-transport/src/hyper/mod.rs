@@ -372,18 +372,9 @@ impl HyperTransport {
     /// Where a request to `uri` connects, for error messages: the pinned address, else the
     /// URI's host and port (the scheme's default port when it names none).
     fn peer(&self, uri: &http::Uri) -> String {
-        if let Some(addr) = self.pinned_addr(uri) {
-            return addr.to_string();
-        }
-        let host = uri.host().unwrap_or("?");
-        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
-            Some("http") => 80,
-            _ => 443,
-        });
-        if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
+        match self.pinned_addr(uri) {
+            Some(addr) => addr.to_string(),
+            None => crate::error::peer_of(uri).unwrap_or_else(|| "?".into()),
         }
     }
 }
