@@ -75,6 +75,7 @@
 //! - ETags are stored without quotes ([`ETag`]) and written with them.
 //! - Result types derive serde and have `to_xml()`, so a server (the emulator) writes exactly
 //!   what the client reads.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![allow(clippy::result_large_err)]
 
 pub mod crc64;
@@ -112,3 +113,8 @@ pub use payload::Payload;
 pub use response::{ResponseHead, ResponseMeta};
 pub use signing::SigningInput;
 pub use time::{Timestamp, format_iso8601, parse_iso8601};
+
+// The README's example is compiled, and run where it can be, as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -43,6 +43,7 @@
 //! about 0.64 µs, 1.25 times the bare hashing done one hash after the other; a [`Signer`]
 //! that keeps the SignKey of its window signs in about 0.42 µs.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![no_std]
 // Tests may unwrap; the library itself may not (workspace lints).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -87,3 +88,8 @@ pub const SIGN_ALGORITHM: &str = "sha1";
 
 /// The query parameter / header / form field carrying an STS session token.
 pub const SECURITY_TOKEN_NAME: &str = "x-cos-security-token";
+
+// The README's example is compiled, and run where it can be, as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -28,6 +28,7 @@
 //! # }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod body;
@@ -60,3 +61,8 @@ pub use response_body::ResponseBody;
 pub use retry::RetryPolicy;
 pub use sts::{MintedCredentials, StsCallError, StsClient};
 pub use transport::{BoxFuture, DynTransport, Transport, TransportResult};
+
+// The README's example is compiled, and run where it can be, as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -31,6 +31,7 @@
 //! so part data in memory stays within `parts in flight × part size` (and the byte budget)
 //! however large the file.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
@@ -67,3 +68,8 @@ pub use progress::Progress;
 pub use queue::{QueueResult, UploadQueue};
 pub use source::Source;
 pub use uploader::{UploadRequest, Uploader, UploaderBuilder};
+
+// The README's example is compiled, and run where it can be, as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -63,6 +63,7 @@
 //! # Ok(()) }
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod auth;
@@ -116,4 +117,9 @@ pub use target::TargetDefaults;
 // crate they use is a dependency, so the README cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
+struct WorkspaceReadmeDoctests;
+
+// This crate's own README, likewise.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
