@@ -1,6 +1,7 @@
 //! The command line of the `cos-emulator` binary:
 //! `cos-emulator --listen 127.0.0.1:0 [--credential ID:KEY]… [--bucket NAME-APPID]…
-//! [--data-dir DIR] [--faults SPEC] [--seed N] [--region R] [--sts-listen ADDR]`.
+//! [--data-dir DIR] [--faults SPEC] [--seed N] [--region R] [--sts-listen ADDR]
+//! [--allow-origin ORIGIN]…`.
 
 use crate::{EmulatorBuilder, EmulatorError, FaultSpec};
 use clap::Parser;
@@ -41,6 +42,10 @@ pub struct Args {
     /// `sts listening on http://…` as the second line.
     #[arg(long, value_name = "ADDR")]
     pub sts_listen: Option<SocketAddr>,
+    /// A page origin (e.g. http://127.0.0.1:8080) allowed to call the STS listener from a
+    /// browser (repeatable); no other origin is.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
 }
 
 fn parse_faults(s: &str) -> Result<FaultSpec, String> {
@@ -74,6 +79,9 @@ impl Args {
         }
         if let Some(addr) = self.sts_listen {
             b = b.sts_listen(addr);
+        }
+        for origin in &self.allow_origins {
+            b = b.allow_origin(origin.clone());
         }
         Ok(b)
     }
