@@ -111,8 +111,16 @@ mod tests {
             "7",
             "--region",
             "ap-guangzhou",
+            "--allow-origin",
+            "http://127.0.0.1:8080",
+            "--allow-origin",
+            "https://app.example.com",
         ])
         .unwrap();
+        assert_eq!(
+            a.allow_origins,
+            ["http://127.0.0.1:8080", "https://app.example.com"]
+        );
         assert_eq!(a.credentials.len(), 2);
         assert_eq!(a.seed, 7);
         assert_eq!(a.faults.as_ref().unwrap().reset, 0.02);
