@@ -70,7 +70,7 @@ pub async fn verify(
         ));
     }
     println!(
-        "\n{:<5} {:<11} {:>9}  {:<42} {:<20}  HEAD",
+        "\n{:<5} {:<11} {:>9}  {:<52} {:<20}  HEAD",
         "way", "file", "bytes", "key", "CRC64"
     );
     for u in uploads {
