@@ -315,7 +315,8 @@ pub async fn cors_preflights(ctx: &Context) -> Outcome {
 
 /// Actual answers to a request with a matching `Origin` carry Access-Control-Allow-Origin,
 /// Access-Control-Expose-Headers and Vary: Origin — errors too — and are never refused for
-/// CORS; an origin no rule allows gets none of them.
+/// CORS; an origin no rule allows gets none of them; with ResponseVary every answer varies
+/// by Origin.
 pub async fn cors_headers_on_actual_answers(ctx: &Context) -> Outcome {
     ctx.emulator(WHY)?;
     put(ctx, &example()).await?;
@@ -397,5 +398,21 @@ pub async fn cors_headers_on_actual_answers(ctx: &Context) -> Outcome {
         "the error answer: allow-origin {:?}",
         r.header("access-control-allow-origin")
     );
+    // ResponseVary: every answer of the bucket varies by Origin, with or without one.
+    put(ctx, &example().response_vary(true)).await?;
+    let plain_head = RawRequest::new("HeadObject", Method::HEAD, Some(key.as_str()));
+    let r = ctx
+        .client()
+        .execute(&plain_head)
+        .await
+        .context("HEAD without Origin")?;
+    has_headers(
+        &r.headers,
+        &[
+            ("vary", Some("Origin")),
+            ("access-control-allow-origin", None),
+        ],
+        "HEAD without Origin, ResponseVary true",
+    )?;
     Ok(())
 }
