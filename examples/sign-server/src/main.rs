@@ -14,6 +14,9 @@ use cos_sign_server::{
 ///
 /// Credentials: COS_SECRET_ID and COS_SECRET_KEY (permanent keys), or --sts-url to fetch
 /// temporary keys (e.g. the emulator's http://127.0.0.1:PORT/-/sts).
+///
+/// It also serves a direct-upload page at / (PUT, form POST and cos-js-sdk-v5 with --js-sdk);
+/// the bucket's CORS rules must allow this server's origin for the page's uploads.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
