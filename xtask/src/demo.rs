@@ -19,26 +19,32 @@ use std::time::Instant;
 use report::Report;
 use stack::{Stack, Target};
 
-const USAGE: &str = "usage: cargo xtask demo [--real] [--big-mib N]
+const USAGE: &str = "usage: cargo xtask demo [--real] [--big-mib N] [--serve]
 
   --real       run against real COS (needs COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION)
-  --big-mib N  size of the big upload in MiB (default 256)";
+  --big-mib N  size of the big upload in MiB (default 256)
+  --serve      afterwards keep the emulator and the signing server running, give the bucket
+               CORS rules for the signing server's direct-upload page and print its URL;
+               Ctrl-C stops everything (installs cos-js-sdk-v5 into target/browser-node/)";
 
 /// What the command line asked for.
 struct Options {
     real: bool,
     big_mib: u64,
+    serve: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut options = Options {
         real: false,
         big_mib: 256,
+        serve: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--real" => options.real = true,
+            "--serve" => options.serve = true,
             "--big-mib" => {
                 let value = args.next().ok_or("--big-mib needs a number")?;
                 options.big_mib = value
@@ -50,6 +56,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
+    }
+    if options.real && options.serve {
+        return Err("--serve runs with the emulator only (it sets the bucket's CORS rules)".into());
     }
     Ok(options)
 }
@@ -96,7 +105,14 @@ async fn demo(options: Options) -> Result<(), String> {
     } else {
         Target::Emulator
     };
-    let stack = Stack::start(target).await?;
+    let mut browser = cos_sign_server::BrowserAccess::new();
+    if options.serve {
+        let sdk = tokio::task::spawn_blocking(crate::browser::install_js_sdk)
+            .await
+            .map_err(|e| format!("installing cos-js-sdk-v5: {e}"))??;
+        browser = browser.js_sdk(sdk);
+    }
+    let stack = Stack::start(target, browser).await?;
     println!("{}", stack.describe());
     let mut report = Report::default();
     let outcome = async {
@@ -107,12 +123,37 @@ async fn demo(options: Options) -> Result<(), String> {
         report.verify(&stack).await
     }
     .await;
-    stack.stop().await;
-    outcome?;
+    if let Err(e) = outcome {
+        stack.stop().await;
+        return Err(e);
+    }
     report.print();
+    if options.serve {
+        serve(stack).await?;
+    } else {
+        stack.stop().await;
+    }
     println!(
         "\ndemo finished in {:.1} s; everything it started is stopped",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// `--serve`: the page stays up, the bucket's CORS rules allow its origin, until Ctrl-C.
+async fn serve(stack: Stack) -> Result<(), String> {
+    let put = crate::browser::put_bucket_cors(&stack.client, &stack.page_origin()).await;
+    if let Err(e) = put {
+        stack.stop().await;
+        return Err(e);
+    }
+    println!(
+        "\nserving the direct-upload page: {}\n(the emulator and the signing server keep running; Ctrl-C stops them)",
+        stack.page_url()
+    );
+    let waited = tokio::signal::ctrl_c().await;
+    stack.stop().await;
+    waited.map_err(|e| format!("waiting for Ctrl-C: {e}"))?;
+    println!("stopped");
     Ok(())
 }

@@ -19,7 +19,7 @@
 mod node_install;
 mod paths;
 mod python_install;
-mod script;
+pub(crate) mod script;
 mod server_process;
 
 use std::path::Path;

@@ -1,4 +1,5 @@
-//! Project tasks, run as `cargo xtask <task>`: demo, emulator, integration, interop, bench, sign.
+//! Project tasks, run as `cargo xtask <task>`: demo, emulator, integration, interop, browser,
+//! bench, sign.
 //!
 //! Each task lives in its own module; this file only dispatches, so that the tasks can grow
 //! independently.
@@ -6,6 +7,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod browser;
 mod data;
 mod demo;
 mod emulator;
@@ -20,6 +22,7 @@ tasks:
   emulator      run the local COS emulator (cos-emulator's flags)
   integration   run the conformance suite against the emulator (or real COS with COS_* set)
   interop       drive Tencent's Node.js and Python SDKs (COS and STS) against the emulator
+  browser       the direct-upload page in headless Chromium (PUT, form POST, cos-js-sdk-v5)
   bench         benchmarks (`bench upload`)
   sign          sign JSON-line requests from stdin (`--tc3`: Cloud API TC3; `--explain`: intermediates)";
 
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         "integration" => integration::run(&rest),
         "interop" => interop::run(&rest),
         "bench" => bench::run(&rest),
+        "browser" => browser::run(&rest),
         "sign" => sign::run(&rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

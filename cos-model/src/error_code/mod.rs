@@ -111,6 +111,8 @@ codes! {
     BucketAccelerateNotEnabled = "BucketAccelerateNotEnabled",
     /// 403: access denied (also "Request has expired" for an expired signature window).
     AccessDenied = "AccessDenied",
+    /// 403: a CORS preflight (`OPTIONS`) that no rule of the bucket allows.
+    AccessForbidden = "AccessForbidden",
     /// 403: the SecretId is unknown (or the temporary key has expired).
     InvalidAccessKeyId = "InvalidAccessKeyId",
     /// 403: the request time is too far from the server's.
@@ -131,6 +133,8 @@ codes! {
     NoSuchVersion = "NoSuchVersion",
     /// 404: the copy source does not exist.
     NoSuchCopySource = "NoSuchCopySource",
+    /// 404: the bucket has no CORS configuration (GET Bucket cors).
+    NoSuchCORSConfiguration = "NoSuchCORSConfiguration",
     /// 405: the method is not allowed.
     MethodNotAllowed = "MethodNotAllowed",
     /// 405: upload ids are not supported here.
@@ -239,8 +243,14 @@ impl ErrorCode {
             | RequestTimeTooSkewed
             | SignatureDoesNotMatch
             | PathStyleDomainForbidden
-            | InvalidObjectState => 403,
-            NoSuchBucket | NoSuchKey | NoSuchUpload | NoSuchVersion | NoSuchCopySource
+            | InvalidObjectState
+            | AccessForbidden => 403,
+            NoSuchBucket
+            | NoSuchKey
+            | NoSuchUpload
+            | NoSuchVersion
+            | NoSuchCopySource
+            | NoSuchCORSConfiguration
             | NoSuchResource => 404,
             MethodNotAllowed | UploadIdNotSupported => 405,
             BucketAlreadyExists
@@ -292,9 +302,12 @@ mod tests {
             ErrorCode::Other("SomethingNew".into())
         );
         assert_eq!(ErrorCode::from("BadRquest"), ErrorCode::BadRquest);
-        // The 57 codes of shared/spec/cos-protocol.md ("Error body and codes") and the 3
+        // The 57 codes of shared/spec/cos-protocol.md ("Error body and codes"), the 2 of
+        // shared/spec/cors.md (AccessForbidden, NoSuchCORSConfiguration) and the 3
         // synthesised ones.
-        assert_eq!(ErrorCode::known().len(), 60);
+        assert_eq!(ErrorCode::known().len(), 62);
+        assert_eq!(ErrorCode::AccessForbidden.status().as_u16(), 403);
+        assert_eq!(ErrorCode::NoSuchCORSConfiguration.status().as_u16(), 404);
     }
 
     #[test]

@@ -56,3 +56,12 @@ pub use delete_multiple_objects::{
 pub mod post_object;
 
 pub use post_object::{PostObject, PostObjectOutput, SuccessActionStatus};
+pub mod bucket_cors;
+pub mod delete_bucket_cors;
+pub mod get_bucket_cors;
+pub mod put_bucket_cors;
+
+pub use bucket_cors::{CorsConfiguration, CorsRule, MAX_CORS_RULES};
+pub use delete_bucket_cors::{DeleteBucketCors, DeleteBucketCorsOutput};
+pub use get_bucket_cors::{GetBucketCors, GetBucketCorsOutput};
+pub use put_bucket_cors::{PutBucketCors, PutBucketCorsOutput};

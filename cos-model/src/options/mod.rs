@@ -7,6 +7,7 @@
 mod acl;
 mod content_md5;
 mod copy;
+mod cors_method;
 mod encryption;
 mod metadata;
 mod object;
@@ -19,6 +20,7 @@ mod traffic_limit;
 pub use acl::Acl;
 pub use content_md5::{content_md5, content_md5_from_digest};
 pub use copy::{CopySource, MetadataDirective};
+pub use cors_method::CorsMethod;
 pub use encryption::ServerSideEncryption;
 pub use metadata::{MAX_METADATA_ENTRY, MAX_METADATA_TOTAL};
 pub use object::ObjectOptions;

@@ -9,6 +9,10 @@
 //! to (the guide's clients assume https; the emulator speaks http). Both endpoints require
 //! `Authorization: Bearer <token>`.
 //!
+//! It also serves a direct-upload page at `/` (PUT, form POST and cos-js-sdk-v5 uploads; the
+//! SDK file is given with [`BrowserAccess::js_sdk`]) and answers cross-origin calls from the
+//! page origins given with [`BrowserAccess::allow_origin`], and from no others.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), cos_sign_server::SignServerError> {
 //! use cos_sign_server::{Addressing, CredentialSource, ExtensionAllowList, SignServerConfig};
@@ -29,6 +33,7 @@
 //! ```
 
 mod addressing;
+mod browser;
 mod credentials;
 mod error;
 pub mod guide_client;
@@ -37,9 +42,10 @@ mod server;
 mod sts_grant;
 
 pub use addressing::Addressing;
+pub use browser::{BrowserAccess, JS_SDK_PATH};
 pub use credentials::{CredentialSource, SigningKeys, StsSource};
 pub use error::{RequestError, SignServerError};
 pub use guide_client::{Answer, GuideClient, GuideClientError};
 pub use keys::{ExtensionAllowList, generate_key};
-pub use server::{RunningSignServer, SignServerConfig, start};
+pub use server::{RunningSignServer, SignServerConfig, start, start_with};
 pub use sts_grant::StsGrant;

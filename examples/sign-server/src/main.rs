@@ -6,13 +6,17 @@ use std::time::Duration;
 
 use clap::Parser;
 use cos_sign_server::{
-    Addressing, CredentialSource, ExtensionAllowList, SignServerConfig, StsGrant, StsSource,
+    Addressing, BrowserAccess, CredentialSource, ExtensionAllowList, SignServerConfig, StsGrant,
+    StsSource,
 };
 
 /// Hands out credentials that can upload exactly one server-chosen key.
 ///
 /// Credentials: COS_SECRET_ID and COS_SECRET_KEY (permanent keys), or --sts-url to fetch
 /// temporary keys (e.g. the emulator's http://127.0.0.1:PORT/-/sts).
+///
+/// It also serves a direct-upload page at / (PUT, form POST and cos-js-sdk-v5 with --js-sdk);
+/// the bucket's CORS rules must allow this server's origin for the page's uploads.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
@@ -63,6 +67,14 @@ struct Args {
     /// Lifetime of /sts keys, in seconds.
     #[arg(long, default_value_t = 1800)]
     sts_duration: u32,
+    /// A page origin (e.g. http://127.0.0.1:8080) allowed to call this server from a browser
+    /// (repeatable); no other origin is.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
+    /// cos-js-sdk-v5's dist/cos-js-sdk-v5.min.js, served to the page at
+    /// /vendor/cos-js-sdk-v5.min.js (its SDK upload needs it).
+    #[arg(long, value_name = "FILE")]
+    js_sdk: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -143,7 +155,14 @@ async fn run(args: Args) -> Result<(), cos_sign_server::SignServerError> {
         credential_ttl: Duration::from_secs(args.ttl),
         sts,
     };
-    let server = cos_sign_server::start(config, keys, args.listen).await?;
+    let mut browser = BrowserAccess::new().region(args.region.clone());
+    for origin in &args.allow_origin {
+        browser = browser.allow_origin(origin.clone());
+    }
+    if let Some(sdk) = &args.js_sdk {
+        browser = browser.js_sdk(sdk.clone());
+    }
+    let server = cos_sign_server::start_with(config, keys, args.listen, browser).await?;
     println!("listening on {}", server.url());
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;

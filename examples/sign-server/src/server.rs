@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::addressing::Addressing;
+use crate::browser::{Browser, BrowserAccess};
 use crate::credentials::{CredentialSource, SigningKeys};
 use crate::error::{RequestError, SignServerError};
 use crate::keys::{ExtensionAllowList, generate_key};
@@ -66,6 +67,7 @@ impl std::fmt::Debug for SignServerConfig {
 struct State {
     config: SignServerConfig,
     keys: CredentialSource,
+    browser: Browser,
 }
 
 /// A signing server bound to a loopback or public address.
@@ -93,11 +95,23 @@ impl RunningSignServer {
     }
 }
 
-/// Binds `listen` and serves until [`RunningSignServer::shutdown`].
+/// Binds `listen` and serves until [`RunningSignServer::shutdown`]; no page origin may call it
+/// cross-origin.
 pub async fn start(
     config: SignServerConfig,
     keys: CredentialSource,
     listen: SocketAddr,
+) -> Result<RunningSignServer, SignServerError> {
+    start_with(config, keys, listen, BrowserAccess::new()).await
+}
+
+/// [`start`] with what browsers may do: the origins that may call it, the SDK file the page
+/// loads.
+pub async fn start_with(
+    config: SignServerConfig,
+    keys: CredentialSource,
+    listen: SocketAddr,
+    browser: BrowserAccess,
 ) -> Result<RunningSignServer, SignServerError> {
     if config.bearer_token.is_empty() {
         return Err(SignServerError::Config(
@@ -106,7 +120,13 @@ pub async fn start(
     }
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    let state = Arc::new(State { config, keys });
+    let sts_region = config.sts.as_ref().map(|s| s.region.as_str());
+    let browser = Browser::load(browser, &config.bucket, sts_region, &config.addressing).await?;
+    let state = Arc::new(State {
+        config,
+        keys,
+        browser,
+    });
     let (shutdown, mut stop) = watch::channel(false);
     let task = tokio::spawn(async move {
         loop {
@@ -143,8 +163,20 @@ fn unix_now() -> u64 {
 }
 
 async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    if let Some(answer) = state.browser.preflight(req.method(), req.headers()) {
+        return answer;
+    }
     let path = req.uri().path().to_owned();
-    let result = route(state, &req, &path).await;
+    let mut answer = match state.browser.page(req.method(), &path) {
+        Some(page) => page,
+        None => sign(state, &req, &path).await,
+    };
+    state.browser.decorate(req.headers(), &mut answer);
+    answer
+}
+
+async fn sign(state: &State, req: &Request<Incoming>, path: &str) -> Response<Full<Bytes>> {
+    let result = route(state, req, path).await;
     match result {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(e) => {
@@ -349,7 +381,8 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Full<
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("application/json"),
     );
-    // Browsers call this from the app's own pages; the bearer token is the gate, not CORS.
+    // Browsers call this from the app's pages (cross-origin only from --allow-origin ones);
+    // the bearer token is the gate, CORS only decides which pages may read the answer.
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),

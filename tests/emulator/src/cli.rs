@@ -1,6 +1,7 @@
 //! The command line of the `cos-emulator` binary:
 //! `cos-emulator --listen 127.0.0.1:0 [--credential ID:KEY]… [--bucket NAME-APPID]…
-//! [--data-dir DIR] [--faults SPEC] [--seed N] [--region R] [--sts-listen ADDR]`.
+//! [--data-dir DIR] [--faults SPEC] [--seed N] [--region R] [--sts-listen ADDR]
+//! [--allow-origin ORIGIN]…`.
 
 use crate::{EmulatorBuilder, EmulatorError, FaultSpec};
 use clap::Parser;
@@ -41,6 +42,10 @@ pub struct Args {
     /// `sts listening on http://…` as the second line.
     #[arg(long, value_name = "ADDR")]
     pub sts_listen: Option<SocketAddr>,
+    /// A page origin (e.g. http://127.0.0.1:8080) allowed to call the STS listener from a
+    /// browser (repeatable); no other origin is.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
 }
 
 fn parse_faults(s: &str) -> Result<FaultSpec, String> {
@@ -75,6 +80,9 @@ impl Args {
         if let Some(addr) = self.sts_listen {
             b = b.sts_listen(addr);
         }
+        for origin in &self.allow_origins {
+            b = b.allow_origin(origin.clone());
+        }
         Ok(b)
     }
 }
@@ -103,8 +111,16 @@ mod tests {
             "7",
             "--region",
             "ap-guangzhou",
+            "--allow-origin",
+            "http://127.0.0.1:8080",
+            "--allow-origin",
+            "https://app.example.com",
         ])
         .unwrap();
+        assert_eq!(
+            a.allow_origins,
+            ["http://127.0.0.1:8080", "https://app.example.com"]
+        );
         assert_eq!(a.credentials.len(), 2);
         assert_eq!(a.seed, 7);
         assert_eq!(a.faults.as_ref().unwrap().reset, 0.02);

@@ -8,6 +8,7 @@ use http::StatusCode;
 #[allow(missing_docs)] // the variants are COS's own code names
 pub enum ErrorCode {
     AccessDenied,
+    AccessForbidden,
     BadDigest,
     BucketAlreadyOwnedByYou,
     BucketNotEmpty,
@@ -36,6 +37,7 @@ pub enum ErrorCode {
     MethodNotAllowed,
     MissingContentLength,
     NoSuchBucket,
+    NoSuchCORSConfiguration,
     NoSuchKey,
     NoSuchUpload,
     NotImplemented,
@@ -43,6 +45,7 @@ pub enum ErrorCode {
     RequestTimeTooSkewed,
     SignatureDoesNotMatch,
     SlowDown,
+    XMLSizeLimit,
 }
 
 impl ErrorCode {
@@ -51,6 +54,7 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             AccessDenied => "AccessDenied",
+            AccessForbidden => "AccessForbidden",
             BadDigest => "BadDigest",
             BucketAlreadyOwnedByYou => "BucketAlreadyOwnedByYou",
             BucketNotEmpty => "BucketNotEmpty",
@@ -79,6 +83,7 @@ impl ErrorCode {
             MethodNotAllowed => "MethodNotAllowed",
             MissingContentLength => "MissingContentLength",
             NoSuchBucket => "NoSuchBucket",
+            NoSuchCORSConfiguration => "NoSuchCORSConfiguration",
             NoSuchKey => "NoSuchKey",
             NoSuchUpload => "NoSuchUpload",
             NotImplemented => "NotImplemented",
@@ -86,6 +91,7 @@ impl ErrorCode {
             RequestTimeTooSkewed => "RequestTimeTooSkewed",
             SignatureDoesNotMatch => "SignatureDoesNotMatch",
             SlowDown => "SlowDown",
+            XMLSizeLimit => "XMLSizeLimit",
         }
     }
 
@@ -93,10 +99,14 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         use ErrorCode::*;
         match self {
-            AccessDenied | InvalidAccessKeyId | RequestTimeTooSkewed | SignatureDoesNotMatch => {
-                StatusCode::FORBIDDEN
+            AccessDenied
+            | AccessForbidden
+            | InvalidAccessKeyId
+            | RequestTimeTooSkewed
+            | SignatureDoesNotMatch => StatusCode::FORBIDDEN,
+            NoSuchBucket | NoSuchKey | NoSuchUpload | NoSuchCORSConfiguration => {
+                StatusCode::NOT_FOUND
             }
-            NoSuchBucket | NoSuchKey | NoSuchUpload => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             BucketAlreadyOwnedByYou | BucketNotEmpty | FileAlreadyExists => StatusCode::CONFLICT,
             MissingContentLength => StatusCode::LENGTH_REQUIRED,
@@ -114,6 +124,10 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             AccessDenied => "Access Denied.",
+            // OPTIONS Object doc, typos and all, without a final period (cors.md §3.4).
+            AccessForbidden => {
+                "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are not whitelisted by the resource's CORS spec"
+            }
             BadDigest => "The Content-MD5 you specified did not match what we received.",
             BucketAlreadyOwnedByYou => {
                 "The bucket you tried to create already exists, and you own it."
@@ -156,6 +170,7 @@ impl ErrorCode {
             MethodNotAllowed => "The specified method is not allowed against this resource.",
             MissingContentLength => "You must provide the Content-Length HTTP header.",
             NoSuchBucket => "The specified bucket does not exist.",
+            NoSuchCORSConfiguration => "The CORS configuration does not exist.",
             NoSuchKey => "The specified key does not exist.",
             NoSuchUpload => "The specified upload does not exist.",
             NotImplemented => {
@@ -167,6 +182,7 @@ impl ErrorCode {
             }
             SignatureDoesNotMatch => "The Signature you specified is invalid.",
             SlowDown => "Please reduce your request rate.",
+            XMLSizeLimit => "The XML you provided was larger than the maximum allowed size.",
         }
     }
 }

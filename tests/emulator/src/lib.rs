@@ -18,8 +18,11 @@
 //! ACL values, `x-cos-traffic-limit` range; `max-keys`/`max-parts`/`max-uploads` ≤ 1000;
 //! `x-cos-forbid-overwrite`; conditional GETs and ranges.
 //!
+//! Bucket CORS is modelled: PUT/GET/DELETE Bucket cors, `OPTIONS` preflights answered from
+//! the rules, and CORS headers on other answers (see the `cors` modules).
+//!
 //! What it does not model: ACLs and bucket policies (every known key may do everything),
-//! versioning, SSE-KMS/SSE-C (501), CORS, lifecycle, tagging and the other sub-resources
+//! versioning, SSE-KMS/SSE-C (501), lifecycle, tagging and the other sub-resources
 //! (501 NotImplemented), appendable objects, traffic limiting, accounts/APPID ownership, and
 //! persistence across restarts (`--data-dir` only moves bytes out of memory).
 //!
@@ -43,6 +46,7 @@
 mod addressing;
 mod auth;
 pub mod cli;
+mod cors;
 mod error;
 mod faults;
 mod hashing;
@@ -59,6 +63,7 @@ mod service;
 mod shared;
 pub mod storage;
 mod sts_api;
+mod sts_cors;
 mod timefmt;
 mod world;
 mod xml;
@@ -104,6 +109,7 @@ pub struct EmulatorBuilder {
     seed: u64,
     region: Option<String>,
     sts_listen: Option<SocketAddr>,
+    allowed_origins: Vec<String>,
 }
 
 impl Default for EmulatorBuilder {
@@ -117,6 +123,7 @@ impl Default for EmulatorBuilder {
             seed: 0,
             region: None,
             sts_listen: None,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -178,6 +185,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Lets pages on `origin` (`http://127.0.0.1:8080`, exactly) call the STS listener from
+    /// script (repeatable); other origins get no CORS headers. Buckets have their own CORS
+    /// rules (PUT Bucket cors).
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
+        self
+    }
+
     /// Binds the listener and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<RunningEmulator, EmulatorError> {
         if let Some(r) = &self.region
@@ -207,12 +222,9 @@ impl EmulatorBuilder {
                 })?),
                 None => Arc::new(MemoryStorage::new()),
             };
-        let sh = Arc::new(Shared::new(
-            storage,
-            self.region.clone(),
-            self.faults.clone(),
-            self.seed,
-        ));
+        let mut shared = Shared::new(storage, self.region.clone(), self.faults.clone(), self.seed);
+        shared.allowed_origins = self.allowed_origins.clone();
+        let sh = Arc::new(shared);
         let demo = self.credentials.is_empty();
         {
             let mut keys = write(&sh.keys);

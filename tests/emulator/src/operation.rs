@@ -11,6 +11,9 @@ pub enum Operation {
     GetService,
     PutBucket,
     HeadBucket,
+    PutBucketCors,
+    GetBucketCors,
+    DeleteBucketCors,
     GetBucket,
     DeleteBucket,
     PutObject,
@@ -33,10 +36,13 @@ pub enum Operation {
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 20] = [
+    pub const ALL: [Operation; 23] = [
         Operation::GetService,
         Operation::PutBucket,
         Operation::HeadBucket,
+        Operation::PutBucketCors,
+        Operation::GetBucketCors,
+        Operation::DeleteBucketCors,
         Operation::GetBucket,
         Operation::DeleteBucket,
         Operation::PutObject,
@@ -63,6 +69,9 @@ impl Operation {
             GetService => "GetService",
             PutBucket => "PutBucket",
             HeadBucket => "HeadBucket",
+            PutBucketCors => "PutBucketCors",
+            GetBucketCors => "GetBucketCors",
+            DeleteBucketCors => "DeleteBucketCors",
             GetBucket => "GetBucket",
             DeleteBucket => "DeleteBucket",
             PutObject => "PutObject",

@@ -62,7 +62,7 @@ pub async fn run(
                         });
                     }
                     Api::Sts => {
-                        let svc = service_fn(move |req| crate::sts_api::handle(sh.clone(), peer, req));
+                        let svc = service_fn(move |req| crate::sts_cors::handle(sh.clone(), peer, req));
                         let conn = graceful.watch(builder.serve_connection(io, svc));
                         tokio::spawn(async move {
                             if let Err(e) = conn.await {

@@ -1,5 +1,6 @@
 //! One request from arrival to answer: request id, addressing, the operation, faults,
-//! authentication, the handler, and the headers every answer carries (`x-cos-request-id`,
+//! authentication, the handler, the bucket's CORS (preflights answered from it, its headers
+//! added to other answers), and the headers every answer carries (`x-cos-request-id`,
 //! `Date` on the server's clock, `Server: tencent-cos`). Errors become COS `<Error>` documents
 //! (no body for HEAD); a request body left unread is drained so the connection stays usable.
 
@@ -55,7 +56,15 @@ pub async fn handle(
     let head = parts.method == Method::HEAD;
     let host = host_of(&parts).unwrap_or_default();
     let resource = format!("{host}{}", parts.uri.path());
-    let result = serve(&sh, peer, &parts, &mut body, &request_id).await;
+    // A preflight is answered from the bucket's CORS rules alone, before any signature check.
+    let preflight = parts.method == Method::OPTIONS;
+    let result = if preflight {
+        ops::cors::preflight(&sh, &parts)
+            .map(|r| (r, false, None))
+            .map_err(|e| (e.into(), None))
+    } else {
+        serve(&sh, peer, &parts, &mut body, &request_id).await
+    };
     let (mut reply, reset_response, op) = match result {
         Ok(x) => x,
         Err((Failure::Drop, op)) => {
@@ -86,6 +95,9 @@ pub async fn handle(
             (r, false, op)
         }
     };
+    if !preflight {
+        ops::cors::decorate(&sh, &parts, &mut reply);
+    }
     set(
         &mut reply,
         HeaderName::from_static("x-cos-request-id"),

@@ -53,6 +53,8 @@ pub struct Shared {
     pub pinned_region: Option<String>,
     /// Region of buckets created through hosts that name none.
     pub default_region: String,
+    /// Origins whose pages may call the STS listener (`--allow-origin`).
+    pub allowed_origins: Vec<String>,
     counter: AtomicU64,
 }
 
@@ -78,6 +80,7 @@ impl Shared {
                 .clone()
                 .unwrap_or_else(|| "ap-guangzhou".to_string()),
             pinned_region,
+            allowed_origins: Vec::new(),
             counter: AtomicU64::new(1),
         }
     }

@@ -83,6 +83,8 @@ pub struct Bucket {
     pub objects: BTreeMap<String, StoredObject>,
     /// Uploads by id (ids sort by creation).
     pub uploads: BTreeMap<String, Upload>,
+    /// Its CORS rules (PUT Bucket cors), if any.
+    pub cors: Option<crate::cors::CorsConfig>,
 }
 
 impl Bucket {
@@ -93,6 +95,7 @@ impl Bucket {
             created,
             objects: BTreeMap::new(),
             uploads: BTreeMap::new(),
+            cors: None,
         }
     }
 }

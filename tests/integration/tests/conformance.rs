@@ -4,8 +4,8 @@
 
 use cos_integration::Context;
 use cos_integration::cases::{
-    addressing, auth, bucket, copy, delete_multiple, faults, keys, listing, multipart, objects,
-    post_object, presign, scoped, skew, temporary,
+    addressing, auth, bucket, copy, cors, delete_multiple, faults, keys, listing, multipart,
+    objects, post_object, presign, scoped, skew, temporary,
 };
 
 fn init_tracing() {
@@ -83,4 +83,8 @@ conformance! {
     faults_survived => faults::faults_survived,
 
     path_style_addressing => addressing::path_style,
+
+    cors_rules_replaced_and_deleted => cors::cors_rules_replaced_and_deleted,
+    cors_preflights => cors::cors_preflights,
+    cors_headers_on_actual_answers => cors::cors_headers_on_actual_answers,
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use cos_emulator::{DEMO_SECRET_ID, DEMO_SECRET_KEY, Emulator, RunningEmulator};
 use cos_model::{BucketName, Endpoint, Region};
 use cos_sign_server::{
-    Addressing, CredentialSource, ExtensionAllowList, GuideClient, RunningSignServer,
-    SignServerConfig, StsSource,
+    Addressing, BrowserAccess, CredentialSource, ExtensionAllowList, GuideClient,
+    RunningSignServer, SignServerConfig, StsSource,
 };
 use cos_transport::{Client, StaticCredentials};
 
@@ -79,7 +79,8 @@ pub struct Stack {
 
 impl Stack {
     /// Starts the emulator (unless real) and the signing server.
-    pub async fn start(target: Target) -> Result<Self, String> {
+    /// `browser` says what the signing server lets browsers do (its page, the SDK file).
+    pub async fn start(target: Target, browser: BrowserAccess) -> Result<Self, String> {
         let workdir = tempfile::Builder::new()
             .prefix("cos-rs-demo-")
             .tempdir()
@@ -166,7 +167,7 @@ impl Stack {
             sts: Some(sts),
         };
         let listen = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
-        let signer = cos_sign_server::start(config, keys, listen)
+        let signer = cos_sign_server::start_with(config, keys, listen, browser.region(&region))
             .await
             .map_err(|e| format!("starting the signing server: {e}"))?;
         let app = GuideClient::new(signer.url(), LOGIN_TOKEN).map_err(|e| e.to_string())?;
@@ -210,6 +211,16 @@ impl Stack {
                 self.signer.url()
             ),
         }
+    }
+
+    /// The signing server's direct-upload page, with the demo's bearer token in the fragment.
+    pub fn page_url(&self) -> String {
+        format!("{}/#token={LOGIN_TOKEN}", self.signer.url())
+    }
+
+    /// The page's origin (what the bucket's CORS rules must allow).
+    pub fn page_origin(&self) -> String {
+        self.signer.url()
     }
 
     /// A directory for generated files and checkpoints, removed at the end.

@@ -3,6 +3,7 @@
 
 pub mod bucket;
 pub mod copy;
+pub mod cors;
 pub mod list;
 pub mod meta;
 pub mod multipart;
@@ -26,9 +27,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Sub-resources of COS the emulator does not model (answered with 501 NotImplemented).
-const UNMODELLED: [&str; 20] = [
+const UNMODELLED: [&str; 19] = [
     "acl",
-    "cors",
     "lifecycle",
     "policy",
     "tagging",
@@ -178,6 +178,15 @@ pub fn classify(
             not_allowed()
         };
     };
+    // `?cors` and `?cors=` alike (SDKs send both); on an object it names no sub-resource COS has.
+    if query.has("cors") && target.key.is_none() {
+        return match *method {
+            Method::PUT => Ok(PutBucketCors),
+            Method::GET => Ok(GetBucketCors),
+            Method::DELETE => Ok(DeleteBucketCors),
+            _ => not_allowed(),
+        };
+    }
     if let Some(sub) = UNMODELLED.iter().find(|s| query.has(s)) {
         return Err(CosError::with_message(
             ErrorCode::NotImplemented,
@@ -227,6 +236,9 @@ pub async fn dispatch(ctx: &Ctx<'_>, body: &mut BodyStream) -> Outcome {
         GetService => bucket::get_service(ctx),
         PutBucket => bucket::put_bucket(ctx, body).await,
         HeadBucket => bucket::head_bucket(ctx),
+        PutBucketCors => cors::put_bucket_cors(ctx, body).await,
+        GetBucketCors => cors::get_bucket_cors(ctx),
+        DeleteBucketCors => cors::delete_bucket_cors(ctx),
         DeleteBucket => bucket::delete_bucket(ctx),
         GetBucket => list::get_bucket(ctx),
         ListMultipartUploads => list::list_uploads(ctx),
@@ -319,6 +331,16 @@ mod tests {
         assert_eq!(op(Method::GET, "/", "", false), Ok(GetService));
         assert_eq!(op(Method::POST, "/-/sts", "duration=60", false), Ok(Sts));
         assert_eq!(op(Method::PUT, "/b-1", "", false), Ok(PutBucket));
+        assert_eq!(op(Method::PUT, "/b-1/", "cors", false), Ok(PutBucketCors));
+        assert_eq!(op(Method::GET, "/b-1/", "cors=", false), Ok(GetBucketCors));
+        assert_eq!(
+            op(Method::DELETE, "/b-1/", "cors", false),
+            Ok(DeleteBucketCors)
+        );
+        assert_eq!(
+            op(Method::POST, "/b-1/", "cors", false),
+            Err(ErrorCode::MethodNotAllowed)
+        );
         assert_eq!(op(Method::HEAD, "/b-1/", "", false), Ok(HeadBucket));
         assert_eq!(op(Method::GET, "/b-1/", "prefix=a", false), Ok(GetBucket));
         assert_eq!(

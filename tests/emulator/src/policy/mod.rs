@@ -7,7 +7,7 @@
 //! instead of sharing their mistakes.
 
 mod condition;
-mod glob;
+pub(crate) mod glob;
 mod request;
 
 use serde_json::Value;

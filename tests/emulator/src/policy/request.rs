@@ -59,6 +59,10 @@ pub fn needs(ctx: &Ctx<'_>, post_key: Option<&str>, deleted: &[String]) -> Vec<N
         PutBucket | HeadBucket | DeleteBucket | GetBucket => {
             vec![need(ctx.op.name(), resource(ctx, bucket, ""))]
         }
+        // CAM spells these actions with `CORS` (cors.md §2.1).
+        PutBucketCors => vec![need("PutBucketCORS", resource(ctx, bucket, ""))],
+        GetBucketCors => vec![need("GetBucketCORS", resource(ctx, bucket, ""))],
+        DeleteBucketCors => vec![need("DeleteBucketCORS", resource(ctx, bucket, ""))],
         // The upload set grants ListMultipartUploads on the key or prefix being uploaded
         // (sts.md: "the emulator's resource rule for ListMultipartUploads has to let this
         // combination pass"): the listing's prefix names the resource.

@@ -12,3 +12,4 @@ mod faults;
 mod model;
 mod operations;
 mod post;
+mod sts_cors;

@@ -5,6 +5,7 @@ pub mod addressing;
 pub mod auth;
 pub mod bucket;
 pub mod copy;
+pub mod cors;
 pub mod delete_multiple;
 pub mod faults;
 pub mod keys;
