@@ -4,8 +4,11 @@
 //! - [`TemporaryCredentials`]: STS keys from an async callback, cached, refreshed ahead of
 //!   expiry with one refresh in flight however many requests wait;
 //! - [`RemoteSigner`]: a ready Authorization (and token) per request from a callback, for
-//!   server-side signing where the client never sees a key.
+//!   server-side signing where the client never sees a key;
+//! - [`DefaultCredentials`]: the default chain — environment, profile file, TKE web identity,
+//!   CVM instance role, optionally with a role to assume ([`AssumedRole`]).
 
+mod chain;
 mod remote;
 mod static_keys;
 mod temporary;
@@ -18,6 +21,11 @@ use cos_sign::Credentials;
 use crate::error::BoxError;
 use crate::transport::BoxFuture;
 
+pub use chain::{
+    AssumedRole, CREDENTIALS_FILE_VAR, ChainError, DEFAULT_METADATA_ENDPOINT, DefaultCredentials,
+    DefaultCredentialsBuilder, Environment, MapEnvironment, ProcessEnvironment, SourceError,
+    SourceKind, Tried,
+};
 pub use remote::{RemoteSignRequest, RemoteSigner};
 pub use static_keys::StaticCredentials;
 pub use temporary::{TemporaryCredentials, TemporaryCredentialsBuilder, TemporaryKey};
@@ -115,6 +123,12 @@ pub enum CredentialError {
     /// The provider cannot do what was asked (e.g. pre-sign with a remote signer).
     #[error("the credential provider cannot {0}")]
     Unsupported(&'static str),
+    /// No source of the default chain had credentials; lists what was tried.
+    #[error(transparent)]
+    NotFound(ChainError),
+    /// A source of the default chain is configured but failed; names it and why.
+    #[error(transparent)]
+    Source(SourceError),
 }
 
 /// A source of signing material. Implemented by the three providers here; implement it for any

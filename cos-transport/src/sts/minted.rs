@@ -22,7 +22,7 @@ pub struct MintedCredentials {
     keys: TemporaryCredentials,
 }
 
-fn key_of(out: StsCredentials, duration: u32) -> TemporaryKey {
+pub(crate) fn key_of(out: StsCredentials, duration: u32) -> TemporaryKey {
     let start = out.expired_time.saturating_sub(u64::from(duration));
     TemporaryKey::new(out.tmp_secret_id, out.tmp_secret_key)
         .with_security_token(out.token)

@@ -12,3 +12,4 @@ mod minted;
 pub use client::{StsClient, StsClientBuilder};
 pub use error::{StsCallError, StsCallErrorKind};
 pub use minted::MintedCredentials;
+pub(crate) use minted::key_of;
