@@ -9,9 +9,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use cos_model::sts::AssumeRole;
-use cos_sign::Credentials;
 
-use super::SourceError;
+use super::{SourceError, keys_at};
 use crate::credentials::{
     CredentialError, CredentialProvider, SigningContext, SigningMaterial, TemporaryCredentials,
 };
@@ -65,7 +64,8 @@ impl AssumedRole {
             let sts = sts.clone();
             let action = Arc::clone(&action);
             async move {
-                let credentials = current_keys(source.as_ref()).await.map_err(|e| {
+                let keys = keys_at(source.as_ref(), SystemTime::now()).await;
+                let credentials = keys.map(|k| k.credentials).map_err(|e| {
                     SourceError::caused_by(NAME, "getting the keys to assume the role with", e)
                 })?;
                 let duration = action.duration();
@@ -94,32 +94,6 @@ impl AssumedRole {
     /// The role assumed.
     pub fn role_arn(&self) -> &str {
         &self.role_arn
-    }
-}
-
-/// The keys `provider` would sign a request with now.
-async fn current_keys(provider: &dyn CredentialProvider) -> Result<Credentials, CredentialError> {
-    let uri = http::Uri::from_static("/");
-    let headers = http::HeaderMap::new();
-    let now = SystemTime::now();
-    let server_now = now
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let ctx = SigningContext {
-        operation: "AssumeRole",
-        method: &http::Method::POST,
-        uri: &uri,
-        path: "/",
-        query: &[],
-        headers: &headers,
-        local_now: now,
-        server_now,
-    };
-    match provider.provide(&ctx).await? {
-        SigningMaterial::Keys(keys) => Ok(keys.credentials),
-        _ => Err(CredentialError::Unsupported(
-            "assume a role with a remote signer (it holds no keys)",
-        )),
     }
 }
 
