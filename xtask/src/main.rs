@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 
+mod account_keys;
 mod bench;
 mod data;
 mod demo;

@@ -59,10 +59,10 @@ pub(crate) async fn load(env: &dyn Environment, profile: &str) -> Result<Loaded,
         }
     }
     let shown: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-    Ok(Loaded::Nothing(if shown.is_empty() {
-        "no home directory to look in".into()
-    } else {
-        format!("{} does not exist", shown.join(" nor "))
+    Ok(Loaded::Nothing(match shown.as_slice() {
+        [] => "no home directory to look in".into(),
+        [one] => format!("{one} does not exist"),
+        [first, rest @ ..] => format!("neither {first} nor {} exists", rest.join(" nor ")),
     }))
 }
 
