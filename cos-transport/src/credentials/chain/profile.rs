@@ -147,4 +147,28 @@ mod tests {
         assert_eq!(s["ci"]["secret_id"], "AKIDb");
         assert_eq!(s["ci"]["secret_key"], "kb");
     }
+
+    proptest::proptest! {
+        /// Whatever the names and values (no line breaks, no delimiters in keys), each
+        /// profile's keys read back as written, however they are spaced.
+        #[test]
+        fn profiles_read_back(
+            profiles in proptest::collection::btree_map(
+                "[a-z][a-z0-9_-]{0,11}",
+                ("[A-Za-z0-9]{1,40}", "[!-~&&[^\\[\\]]][ -~]{0,40}[!-~]"),
+                1..4,
+            ),
+            pad in " {0,3}",
+        ) {
+            let mut text = String::new();
+            for (name, (id, key)) in &profiles {
+                text.push_str(&format!("[{name}]\n{pad}secret_id{pad}={pad}{id}{pad}\nsecret_key={key}\n\n"));
+            }
+            let sections = parse_ini(&text);
+            for (name, (id, key)) in &profiles {
+                proptest::prop_assert_eq!(&sections[name]["secret_id"], id);
+                proptest::prop_assert_eq!(&sections[name]["secret_key"], key);
+            }
+        }
+    }
 }
