@@ -405,3 +405,22 @@ async fn assumed_role_around_the_instance_role() {
         Some("role-token-s3cr3t-1")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_metadata_service_that_never_answers_is_given_up_on() {
+    // accepts connections and says nothing (paused time: the wait is the runtime's, not real)
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let chain = chain(MapEnvironment::new())
+        .metadata_endpoint(format!("http://{addr}"))
+        .sources([SourceKind::InstanceRole])
+        .build();
+    let e = keys_at(&chain, T0).await.unwrap_err().to_string();
+    assert!(e.contains("did not answer within 3 s"), "{e}");
+}

@@ -37,6 +37,7 @@ const ROLE_PATH: &str = "/latest/meta-data/cam/security-credentials/";
 /// and the chain should say so quickly.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(3);
 
 async fn get(
     transport: &dyn DynTransport,
@@ -64,7 +65,16 @@ pub(crate) async fn load(config: &Config) -> Result<Loaded, SourceError> {
     };
     let base = config.metadata_endpoint.trim_end_matches('/').to_owned();
     let list_url = format!("{base}{ROLE_PATH}");
-    let role = match get(transport.as_ref(), &uri(&list_url)?).await {
+    // bounded as a whole: off a CVM, resolving the metadata host alone may take long
+    let list_uri = uri(&list_url)?;
+    let asked = tokio::time::timeout(DISCOVERY_TIMEOUT, get(transport.as_ref(), &list_uri));
+    let Ok(answer) = asked.await else {
+        return Ok(Loaded::Nothing(format!(
+            "the metadata service at {base} did not answer within {} s",
+            DISCOVERY_TIMEOUT.as_secs()
+        )));
+    };
+    let role = match answer {
         Err(e) => {
             return Ok(Loaded::Nothing(format!(
                 "the metadata service at {base} did not answer ({e})"
