@@ -14,7 +14,7 @@ mod static_keys;
 mod temporary;
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use cos_sign::Credentials;
 
@@ -150,5 +150,31 @@ pub trait CredentialProvider: Send + Sync + 'static {
     /// retry).
     fn can_refresh(&self) -> bool {
         false
+    }
+}
+
+/// The keys `provider` would sign a request with at `now` (this machine's clock, taken as the
+/// server's too).
+pub(crate) async fn keys_at(
+    provider: &dyn CredentialProvider,
+    now: SystemTime,
+) -> Result<ProvidedKeys, CredentialError> {
+    let uri = http::Uri::from_static("/");
+    let headers = http::HeaderMap::new();
+    let ctx = SigningContext {
+        operation: "CurrentKeys",
+        method: &http::Method::GET,
+        uri: &uri,
+        path: "/",
+        query: &[],
+        headers: &headers,
+        local_now: now,
+        server_now: now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+    };
+    match provider.provide(&ctx).await? {
+        SigningMaterial::Keys(keys) => Ok(keys),
+        _ => Err(CredentialError::Unsupported(
+            "hand out keys from a remote signer (it holds none)",
+        )),
     }
 }

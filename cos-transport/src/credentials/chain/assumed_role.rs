@@ -10,9 +10,10 @@ use std::time::SystemTime;
 
 use cos_model::sts::AssumeRole;
 
-use super::{SourceError, keys_at};
+use super::SourceError;
 use crate::credentials::{
     CredentialError, CredentialProvider, SigningContext, SigningMaterial, TemporaryCredentials,
+    keys_at,
 };
 use crate::error::BoxError;
 use crate::sts::{StsClient, key_of};

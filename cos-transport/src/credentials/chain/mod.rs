@@ -12,11 +12,13 @@ mod web_identity;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use cos_model::sts::AssumeRole;
 
-use super::{CredentialError, CredentialProvider, ProvidedKeys, SigningContext, SigningMaterial};
+use super::{
+    CredentialError, CredentialProvider, ProvidedKeys, SigningContext, SigningMaterial, keys_at,
+};
 use crate::sts::StsClient;
 use crate::transport::{BoxFuture, DynTransport, Transport};
 
@@ -385,32 +387,6 @@ impl DefaultCredentials {
             ))
         })?;
         Ok(Arc::new(AssumedRole::new(provider, sts, action)))
-    }
-}
-
-/// The keys `provider` would sign a request with at `now` (this machine's clock, taken as the
-/// server's too).
-pub(crate) async fn keys_at(
-    provider: &dyn CredentialProvider,
-    now: SystemTime,
-) -> Result<ProvidedKeys, CredentialError> {
-    let uri = http::Uri::from_static("/");
-    let headers = http::HeaderMap::new();
-    let ctx = SigningContext {
-        operation: "CurrentKeys",
-        method: &http::Method::GET,
-        uri: &uri,
-        path: "/",
-        query: &[],
-        headers: &headers,
-        local_now: now,
-        server_now: now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-    };
-    match provider.provide(&ctx).await? {
-        SigningMaterial::Keys(keys) => Ok(keys),
-        _ => Err(CredentialError::Unsupported(
-            "hand out keys from a remote signer (it holds none)",
-        )),
     }
 }
 
