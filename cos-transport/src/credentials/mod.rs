@@ -6,7 +6,7 @@
 //! - [`RemoteSigner`]: a ready Authorization (and token) per request from a callback, for
 //!   server-side signing where the client never sees a key;
 //! - [`DefaultCredentials`]: the default chain — environment, profile file, TKE web identity,
-//!   CVM instance role, optionally with a role to assume ([`AssumedRole`]).
+//!   CVM instance role, optionally with a role to assume.
 
 mod chain;
 mod remote;
@@ -22,7 +22,7 @@ use crate::error::BoxError;
 use crate::transport::BoxFuture;
 
 pub use chain::{
-    AssumedRole, CREDENTIALS_FILE_VAR, ChainError, DEFAULT_METADATA_ENDPOINT, DefaultCredentials,
+    CREDENTIALS_FILE_VAR, ChainError, DEFAULT_METADATA_ENDPOINT, DefaultCredentials,
     DefaultCredentialsBuilder, Environment, MapEnvironment, ProcessEnvironment, SourceError,
     SourceKind, Tried,
 };

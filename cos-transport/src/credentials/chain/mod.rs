@@ -1,8 +1,7 @@
 //! [`DefaultCredentials`]: the credential chain a Tencent Cloud user expects (its doc lists
 //! the order and the rules, each source's module says where its rules come from), its
-//! sources, [`AssumedRole`] around any provider, and what they say when they fail.
+//! sources, and what they say when they fail.
 
-mod assumed_role;
 mod env_keys;
 mod environment;
 mod error;
@@ -19,10 +18,9 @@ use cos_model::sts::AssumeRole;
 use super::{
     CredentialError, CredentialProvider, ProvidedKeys, SigningContext, SigningMaterial, keys_at,
 };
-use crate::sts::StsClient;
+use crate::sts::{ASSUMED_ROLE, MintedCredentials, StsClient};
 use crate::transport::{BoxFuture, DynTransport, Transport};
 
-pub use assumed_role::AssumedRole;
 pub use environment::{Environment, MapEnvironment, ProcessEnvironment};
 pub use error::{ChainError, SourceError, Tried};
 pub use instance_role::DEFAULT_METADATA_ENDPOINT;
@@ -229,7 +227,8 @@ struct Inner {
 /// refreshed 5 minutes ahead of expiry (as the SDKs do; at most half their lifetime) with
 /// one refresh in flight, and a failed refresh keeps using keys that are still valid. With
 /// [`assume_role`](DefaultCredentialsBuilder::assume_role), the keys found sign an STS
-/// `AssumeRole` and the role's keys are used ([`AssumedRole`]). The metadata address and
+/// `AssumeRole` and the role's keys are used
+/// ([`MintedCredentials::assume_role_with`](crate::MintedCredentials::assume_role_with)). The metadata address and
 /// the STS endpoint can be overridden (tests, private clouds). No secret is ever in a
 /// `Debug`, a log line or an error.
 ///
@@ -381,12 +380,14 @@ impl DefaultCredentials {
         }
         let sts = builder.build().map_err(|e| {
             CredentialError::Source(SourceError::caused_by(
-                assumed_role::NAME,
+                ASSUMED_ROLE,
                 "building the STS client",
                 e,
             ))
         })?;
-        Ok(Arc::new(AssumedRole::new(provider, sts, action)))
+        Ok(Arc::new(MintedCredentials::assume_role_with(
+            provider, sts, action,
+        )))
     }
 }
 
