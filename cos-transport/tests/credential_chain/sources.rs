@@ -423,3 +423,22 @@ async fn a_metadata_service_that_never_answers_is_given_up_on() {
     let e = keys_at(&chain, T0).await.unwrap_err().to_string();
     assert!(e.contains("did not answer within 3 s"), "{e}");
 }
+
+#[tokio::test]
+async fn a_keyless_sts_client_sends_nothing_that_must_be_signed() {
+    let sts = stand_in::sts(|_| T0 + 3600).await;
+    let client = cos_transport::StsClient::keyless_builder()
+        .endpoint(sts.url())
+        .build()
+        .unwrap();
+    let e = client
+        .call(&AssumeRole::new("qcs::cam::uin/1:roleName/r", "s1"))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("AssumeRole must be signed and the STS client has no keys"),
+        "{e}"
+    );
+    assert_eq!(sts.count(), 0);
+}
