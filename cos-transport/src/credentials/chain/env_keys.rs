@@ -3,8 +3,8 @@
 //! - `TENCENTCLOUD_SECRET_ID` / `TENCENTCLOUD_SECRET_KEY`: the names tencentcloud-sdk-go
 //!   (`env_provider.go`), tencentcloud-sdk-python (`EnvironmentVariableCredential`) and
 //!   reqsign's tencent-cos (`env.rs`) read;
-//! - the token: `TENCENTCLOUD_SESSION_TOKEN` (this project's name for it, after AWS's
-//!   `AWS_SESSION_TOKEN`), else `TENCENTCLOUD_TOKEN` or `TENCENTCLOUD_SECURITY_TOKEN`
+//! - the token: `TENCENTCLOUD_SESSION_TOKEN` (the name this project chose, as issue 14 asks;
+//!   no SDK reads it), else `TENCENTCLOUD_TOKEN` or `TENCENTCLOUD_SECURITY_TOKEN`
 //!   (reqsign); the Go and Python SDKs read no token from the environment;
 //! - then this project's `COS_SECRET_ID` / `COS_SECRET_KEY` / `COS_SECURITY_TOKEN`, which its
 //!   examples have always read.

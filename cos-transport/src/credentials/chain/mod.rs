@@ -190,7 +190,7 @@ struct Inner {
 /// 1. **environment**: `TENCENTCLOUD_SECRET_ID` / `TENCENTCLOUD_SECRET_KEY` (the names of
 ///    tencentcloud-sdk-go `env_provider.go`, tencentcloud-sdk-python
 ///    `EnvironmentVariableCredential` and reqsign's tencent-cos), with a token in
-///    `TENCENTCLOUD_SESSION_TOKEN` (this project's, as AWS's `AWS_SESSION_TOKEN`),
+///    `TENCENTCLOUD_SESSION_TOKEN` (this project's name, no SDK's),
 ///    `TENCENTCLOUD_TOKEN` or `TENCENTCLOUD_SECURITY_TOKEN` (reqsign's two; the Go and Python
 ///    SDKs read no token from the environment); then this project's `COS_SECRET_ID` / `COS_SECRET_KEY` /
 ///    `COS_SECURITY_TOKEN`. An empty variable counts as unset.
