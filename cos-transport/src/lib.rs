@@ -7,8 +7,9 @@
 //! - [`HyperTransport`] is the production transport: hyper-util's pooled client over rustls,
 //!   with per-phase timeouts and never one total deadline.
 //! - [`Client`] runs a `cos_model::Operation`: builds the request, gets credentials from a
-//!   [`CredentialProvider`], signs with the server-corrected clock, sends, retries by the
-//!   [`RetryPolicy`], and parses. Errors keep COS's code, message, request and trace ids,
+//!   [`CredentialProvider`] ([`DefaultCredentials`] finds them as Tencent's SDKs do: environment,
+//!   profile file, TKE web identity, CVM instance role), signs with the server-corrected clock,
+//!   sends, retries by the [`RetryPolicy`], and parses. Errors keep COS's code, message, request and trace ids,
 //!   the status, the operation and the attempt count.
 //! - Feature `test-util`: `test_util::MockTransport` (answers by rules),
 //!   `test_util::FaultTransport` (seeded faults around any transport),
@@ -50,8 +51,8 @@ pub use client::{
     RequestOptions, StreamingResponse,
 };
 pub use credentials::{
-    CredentialError, CredentialProvider, RemoteSigner, StaticCredentials, TemporaryCredentials,
-    TemporaryKey,
+    CredentialError, CredentialProvider, DefaultCredentials, RemoteSigner, StaticCredentials,
+    TemporaryCredentials, TemporaryKey,
 };
 pub use error::{BoxError, RequestState, TimeoutKind, TransportError, TransportErrorKind};
 pub use hyper::{

@@ -7,8 +7,10 @@
 //!     [--part-size BYTES] [--parallel N] [--checkpoint-dir DIR] FILE KEY
 //! ```
 //!
-//! Credentials come from `COS_SECRET_ID`, `COS_SECRET_KEY` and, for temporary keys,
-//! `COS_SECURITY_TOKEN`. With `--endpoint` requests go path-style to that base URL (what the
+//! Credentials: `COS_SECRET_ID` and `COS_SECRET_KEY` (with `COS_SECURITY_TOKEN` for temporary
+//! keys) when both are set; otherwise the default chain, `cos_transport::DefaultCredentials`
+//! (`TENCENTCLOUD_SECRET_ID`/`TENCENTCLOUD_SECRET_KEY`, `~/.tencentcloud/credentials`, TKE
+//! web identity, the CVM instance role), whose error lists what it tried. With `--endpoint` requests go path-style to that base URL (what the
 //! emulator expects); without it, to `https://<bucket>.cos.<region>.myqcloud.com`.
 //!
 //! Progress goes to stderr: a bar when stderr is a terminal, otherwise (a CI log, a systemd
@@ -29,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use cos_model::{BucketName, Endpoint, ObjectKey, Region};
-use cos_transport::{Client, StaticCredentials};
+use cos_transport::{Client, DefaultCredentials, StaticCredentials};
 use cos_upload::{PartPolicy, Progress, UploadRequest, Uploader};
 
 #[derive(Debug, Parser)]
@@ -75,22 +77,35 @@ fn env(name: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn client(args: &Args) -> Result<Client, String> {
-    let secret_id = env("COS_SECRET_ID")?.ok_or("COS_SECRET_ID is not set")?;
-    let secret_key = env("COS_SECRET_KEY")?.ok_or("COS_SECRET_KEY is not set")?;
-    let mut credentials = cos_sign::Credentials::new(secret_id, secret_key);
-    if let Some(token) = env("COS_SECURITY_TOKEN")? {
-        credentials = credentials.with_security_token(token);
-    }
+/// The client, with `COS_SECRET_ID`/`COS_SECRET_KEY` when both are set (explicit keys win),
+/// else with the default chain, resolved now so a missing key fails before any upload starts.
+async fn client(args: &Args) -> Result<Client, String> {
     let bucket = BucketName::new(&args.bucket).map_err(|e| format!("--bucket: {e}"))?;
     let region = Region::new(&args.region).map_err(|e| format!("--region: {e}"))?;
     let endpoint = match &args.endpoint {
         Some(url) => Endpoint::path_style(url).map_err(|e| format!("--endpoint: {e}"))?,
         None => Endpoint::new(region),
     };
-    Client::builder(endpoint)
-        .bucket(bucket)
-        .credentials(StaticCredentials::new(credentials))
+    let builder = Client::builder(endpoint).bucket(bucket);
+    let builder = match (env("COS_SECRET_ID")?, env("COS_SECRET_KEY")?) {
+        (Some(secret_id), Some(secret_key)) => {
+            let mut credentials = cos_sign::Credentials::new(secret_id, secret_key);
+            if let Some(token) = env("COS_SECURITY_TOKEN")? {
+                credentials = credentials.with_security_token(token);
+            }
+            builder.credentials(StaticCredentials::new(credentials))
+        }
+        _ => {
+            let chain = DefaultCredentials::new();
+            let source = chain
+                .resolve()
+                .await
+                .map_err(|e| format!("credentials: {e}"))?;
+            tracing::info!(source = source.name(), "credentials from the default chain");
+            builder.credentials(chain)
+        }
+    };
+    builder
         .build()
         .map_err(|e| format!("building the client: {e}"))
 }
@@ -171,7 +186,7 @@ fn lines_every(every: Duration) -> impl Fn(&Progress) + Send + Sync + 'static {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let client = client(&args)?;
+    let client = client(&args).await?;
     let key = ObjectKey::new(&args.key).map_err(|e| format!("KEY: {e}"))?;
     let mut policy = PartPolicy::new();
     if let Some(size) = args.part_size {

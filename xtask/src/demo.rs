@@ -2,8 +2,8 @@
 //! direct-upload signing server, then plays a mini program (with signatures, then with
 //! temporary keys from `/sts`), uploads a big file with an
 //! interruption and a resume, runs an upload list, verifies every object's CRC64 and prints a
-//! table. `--real` runs the same steps against real COS (COS_SECRET_ID, COS_SECRET_KEY,
-//! COS_BUCKET, COS_REGION).
+//! table. `--real` runs the same steps against real COS (COS_BUCKET, COS_REGION, and
+//! COS_SECRET_ID/COS_SECRET_KEY or keys the default credential chain finds).
 
 mod big_upload;
 mod mini_program;
@@ -21,7 +21,8 @@ use stack::{Stack, Target};
 
 const USAGE: &str = "usage: cargo xtask demo [--real] [--big-mib N] [--serve]
 
-  --real       run against real COS (needs COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION)
+  --real       run against real COS (needs COS_BUCKET, COS_REGION, and COS_SECRET_ID/COS_SECRET_KEY
+               or keys the default credential chain finds: TENCENTCLOUD_*, ~/.tencentcloud/credentials, ...)
   --big-mib N  size of the big upload in MiB (default 256)
   --serve      afterwards keep the emulator and the signing server running, give the bucket
                CORS rules for the signing server's direct-upload page and print its URL;
@@ -101,7 +102,7 @@ pub fn run(args: &[String]) -> ExitCode {
 async fn demo(options: Options) -> Result<(), String> {
     let started = Instant::now();
     let target = if options.real {
-        Target::real_from_env()?
+        Target::real_from_env().await?
     } else {
         Target::Emulator
     };

@@ -1,7 +1,9 @@
 //! `cargo xtask integration`: runs the conformance suite (`tests/integration`, crate
 //! `cos-integration`) against the emulator — which each case starts in-process on an
 //! ephemeral 127.0.0.1 port and stops — or, with `COS_SECRET_ID`, `COS_SECRET_KEY`,
-//! `COS_BUCKET` and `COS_REGION` all set, against real COS.
+//! `COS_BUCKET` and `COS_REGION` all set, against real COS. With only `COS_BUCKET` and
+//! `COS_REGION`, the keys are what the default credential chain finds (`TENCENTCLOUD_*`,
+//! `~/.tencentcloud/credentials`, …), passed to the suite as `COS_SECRET_ID`/`COS_SECRET_KEY`.
 //!
 //! It runs `cargo test -p cos-integration` with the environment passed through; extra
 //! arguments go to the test harness (e.g. a case name filter).
@@ -11,11 +13,14 @@ use std::time::Instant;
 
 use cos_integration::target::{RealCos, TargetKind};
 
+use crate::account_keys;
+
 const USAGE: &str = "usage: cargo xtask integration [TEST-HARNESS ARGS...]
 
 Runs the conformance suite (cargo test -p cos-integration) against the emulator, started
 in-process on 127.0.0.1 for each case; with COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET and
-COS_REGION all set, against real COS instead. Arguments go to the test harness, e.g.
+COS_REGION all set, against real COS instead (with only COS_BUCKET and COS_REGION, the keys
+are what the default credential chain finds: TENCENTCLOUD_SECRET_ID/_KEY, a profile file, ...). Arguments go to the test harness, e.g.
 `cargo xtask integration multipart` runs the multipart cases only.";
 
 /// Runs the task with the arguments after its name.
@@ -24,8 +29,22 @@ pub fn run(args: &[String]) -> ExitCode {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
     }
+    // Real COS named without COS_SECRET_ID/COS_SECRET_KEY: the default credential chain's
+    // keys, handed to the suite in those two variables.
+    let chain_keys = match chain_keys() {
+        Ok(keys) => keys,
+        Err(message) => {
+            eprintln!("integration: {message}");
+            return ExitCode::from(2);
+        }
+    };
     // The suite's own reading of the COS_* variables, so the two can never disagree.
-    let target = match TargetKind::from_env() {
+    let lookup = |name: &str| match (&chain_keys, name) {
+        (Some(keys), "COS_SECRET_ID") => Some(keys.secret_id().to_owned()),
+        (Some(keys), "COS_SECRET_KEY") => Some(keys.secret_key().to_owned()),
+        _ => std::env::var(name).ok().filter(|v| !v.is_empty()),
+    };
+    let target = match TargetKind::from_lookup(lookup) {
         Ok(target) => target,
         Err(message) => {
             eprintln!("integration: {message}");
@@ -45,6 +64,11 @@ pub fn run(args: &[String]) -> ExitCode {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.args(["test", "--package", "cos-integration"]);
+    if let Some(keys) = &chain_keys {
+        command
+            .env("COS_SECRET_ID", keys.secret_id())
+            .env("COS_SECRET_KEY", keys.secret_key());
+    }
     if !args.is_empty() {
         command.arg("--").args(args);
     }
@@ -74,4 +98,30 @@ pub fn run(args: &[String]) -> ExitCode {
         );
         ExitCode::FAILURE
     }
+}
+
+/// With `COS_BUCKET` and `COS_REGION` set but not `COS_SECRET_ID`/`COS_SECRET_KEY`, the keys
+/// the default credential chain finds; they must be permanent (the suite has no token).
+fn chain_keys() -> Result<Option<cos_sign::Credentials>, String> {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty());
+    let unset = |name: &str| !set(name);
+    if account_keys::explicit()
+        || !(set("COS_BUCKET") && set("COS_REGION"))
+        || !(unset("COS_SECRET_ID") && unset("COS_SECRET_KEY"))
+    {
+        return Ok(None);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting a runtime: {e}"))?;
+    let keys = runtime.block_on(account_keys::account_keys())?;
+    if keys.security_token().is_some() {
+        return Err(
+            "the conformance suite signs with permanent keys only, and the default \
+                    credential chain found temporary ones: set COS_SECRET_ID and COS_SECRET_KEY"
+                .into(),
+        );
+    }
+    Ok(Some(keys))
 }

@@ -6,6 +6,7 @@
 
 use std::process::ExitCode;
 
+mod account_keys;
 mod bench;
 mod browser;
 mod data;

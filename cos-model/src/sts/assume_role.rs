@@ -45,6 +45,16 @@ impl AssumeRole {
         self
     }
 
+    /// The role asked for.
+    pub fn role_arn(&self) -> &str {
+        &self.role_arn
+    }
+
+    /// The session name asked for.
+    pub fn session_name(&self) -> &str {
+        &self.session_name
+    }
+
     /// The lifetime asked for.
     pub fn duration(&self) -> u32 {
         self.duration_seconds

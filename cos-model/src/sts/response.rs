@@ -140,7 +140,12 @@ pub(crate) fn parse_credentials(
     status: http::StatusCode,
     body: &[u8],
 ) -> Result<StsCredentials, StsError> {
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+    // an answer that carries keys is never echoed into an error (errors get logged)
+    let text = if contains(body, b"\"Credentials\"") {
+        "(an answer with Credentials, not shown)".to_owned()
+    } else {
+        String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned()
+    };
     let envelope: Result<Envelope, _> = serde_json::from_slice(body);
     if status != http::StatusCode::OK {
         let (message, request_id) = match &envelope {
@@ -183,6 +188,10 @@ pub(crate) fn parse_credentials(
         expiration: r.expiration,
         request_id: r.request_id.unwrap_or_default(),
     })
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -236,5 +245,18 @@ mod tests {
         assert_eq!(e.kind, StsErrorKind::Malformed);
         let e = parse_credentials(StatusCode::OK, b"not json").unwrap_err();
         assert_eq!(e.kind, StsErrorKind::Malformed);
+    }
+
+    #[test]
+    fn an_unreadable_answer_with_keys_is_not_echoed() {
+        let body = br#"{"Response":{"Credentials":{"Token":"tok-SECRET","TmpSecretId":"AKID","TmpSecretKey":"key-SECRET"},"RequestId":"r"}}"#;
+        let e = parse_credentials(StatusCode::OK, body).unwrap_err();
+        assert_eq!(e.kind, StsErrorKind::Malformed);
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        let truncated = &body[..body.len() - 20];
+        let e = parse_credentials(StatusCode::OK, truncated).unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
     }
 }

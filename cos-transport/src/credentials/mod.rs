@@ -4,20 +4,28 @@
 //! - [`TemporaryCredentials`]: STS keys from an async callback, cached, refreshed ahead of
 //!   expiry with one refresh in flight however many requests wait;
 //! - [`RemoteSigner`]: a ready Authorization (and token) per request from a callback, for
-//!   server-side signing where the client never sees a key.
+//!   server-side signing where the client never sees a key;
+//! - [`DefaultCredentials`]: the default chain — environment, profile file, TKE web identity,
+//!   CVM instance role, optionally with a role to assume.
 
+mod chain;
 mod remote;
 mod static_keys;
 mod temporary;
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use cos_sign::Credentials;
 
 use crate::error::BoxError;
 use crate::transport::BoxFuture;
 
+pub use chain::{
+    CREDENTIALS_FILE_VAR, ChainError, DEFAULT_METADATA_ENDPOINT, DefaultCredentials,
+    DefaultCredentialsBuilder, Environment, MapEnvironment, ProcessEnvironment, SourceError,
+    SourceKind, Tried,
+};
 pub use remote::{RemoteSignRequest, RemoteSigner};
 pub use static_keys::StaticCredentials;
 pub use temporary::{TemporaryCredentials, TemporaryCredentialsBuilder, TemporaryKey};
@@ -115,6 +123,12 @@ pub enum CredentialError {
     /// The provider cannot do what was asked (e.g. pre-sign with a remote signer).
     #[error("the credential provider cannot {0}")]
     Unsupported(&'static str),
+    /// No source of the default chain had credentials; lists what was tried.
+    #[error(transparent)]
+    NotFound(ChainError),
+    /// A source of the default chain is configured but failed; names it and why.
+    #[error(transparent)]
+    Source(SourceError),
 }
 
 /// A source of signing material. Implemented by the three providers here; implement it for any
@@ -136,5 +150,31 @@ pub trait CredentialProvider: Send + Sync + 'static {
     /// retry).
     fn can_refresh(&self) -> bool {
         false
+    }
+}
+
+/// The keys `provider` would sign a request with at `now` (this machine's clock, taken as the
+/// server's too).
+pub(crate) async fn keys_at(
+    provider: &dyn CredentialProvider,
+    now: SystemTime,
+) -> Result<ProvidedKeys, CredentialError> {
+    let uri = http::Uri::from_static("/");
+    let headers = http::HeaderMap::new();
+    let ctx = SigningContext {
+        operation: "CurrentKeys",
+        method: &http::Method::GET,
+        uri: &uri,
+        path: "/",
+        query: &[],
+        headers: &headers,
+        local_now: now,
+        server_now: now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+    };
+    match provider.provide(&ctx).await? {
+        SigningMaterial::Keys(keys) => Ok(keys),
+        _ => Err(CredentialError::Unsupported(
+            "hand out keys from a remote signer (it holds none)",
+        )),
     }
 }

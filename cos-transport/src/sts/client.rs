@@ -23,7 +23,7 @@ struct Inner {
     scheme: &'static str,
     host: String,
     region: Option<String>,
-    credentials: Credentials,
+    credentials: Option<Credentials>,
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
 }
@@ -39,7 +39,10 @@ impl std::fmt::Debug for StsClient {
         f.debug_struct("StsClient")
             .field("endpoint", &self.url())
             .field("region", &self.inner.region)
-            .field("secret_id", &self.inner.credentials.secret_id())
+            .field(
+                "secret_id",
+                &self.inner.credentials.as_ref().map(Credentials::secret_id),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -48,7 +51,7 @@ impl std::fmt::Debug for StsClient {
 pub struct StsClientBuilder {
     endpoint: Option<String>,
     region: Option<String>,
-    credentials: Credentials,
+    credentials: Option<Credentials>,
     transport: Option<Arc<dyn DynTransport>>,
     retry: Option<RetryPolicy>,
     clock: Arc<dyn Clock>,
@@ -149,6 +152,17 @@ impl StsClient {
     /// A builder calling STS with `credentials` — the account's own keys (GetFederationToken
     /// takes permanent keys only), with a token when they are temporary (AssumeRole).
     pub fn builder(credentials: Credentials) -> StsClientBuilder {
+        Self::builder_inner(Some(credentials))
+    }
+
+    /// A builder of a client without keys of its own: for unsigned actions
+    /// (`AssumeRoleWithWebIdentity`) and for [`call_with`](Self::call_with), which is given
+    /// the keys per call.
+    pub fn keyless_builder() -> StsClientBuilder {
+        Self::builder_inner(None)
+    }
+
+    fn builder_inner(credentials: Option<Credentials>) -> StsClientBuilder {
         StsClientBuilder {
             endpoint: None,
             region: None,
@@ -167,13 +181,31 @@ impl StsClient {
     /// Runs `action`: signs (anew each attempt), sends, retries what may pass (a connection
     /// that failed, `InternalError…`, `RequestLimitExceeded`, a 5xx), reads the answer.
     pub async fn call<A: StsAction>(&self, action: &A) -> Result<A::Output, StsCallError> {
+        self.call_as(action, self.inner.credentials.as_ref()).await
+    }
+
+    /// Runs `action` signed with `credentials` instead of the client's own keys (the keys of
+    /// a source that changes, e.g. an instance role's, to assume a role with).
+    pub async fn call_with<A: StsAction>(
+        &self,
+        action: &A,
+        credentials: &Credentials,
+    ) -> Result<A::Output, StsCallError> {
+        self.call_as(action, Some(credentials)).await
+    }
+
+    async fn call_as<A: StsAction>(
+        &self,
+        action: &A,
+        credentials: Option<&Credentials>,
+    ) -> Result<A::Output, StsCallError> {
         let name = action.action();
         let url = self.url();
         let body = Bytes::from(action.body());
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let kind = match self.attempt(action, &body).await {
+            let kind = match self.attempt(action, &body, credentials).await {
                 Attempt::Done(output) => return Ok(output),
                 Attempt::Failed(kind) => kind,
             };
@@ -217,24 +249,43 @@ impl StsClient {
         }
     }
 
-    async fn attempt<A: StsAction>(&self, action: &A, body: &Bytes) -> Attempt<A::Output> {
+    async fn attempt<A: StsAction>(
+        &self,
+        action: &A,
+        body: &Bytes,
+        credentials: Option<&Credentials>,
+    ) -> Attempt<A::Output> {
         let inner = &self.inner;
         let now = unix_millis(inner.clock.now()).max(0) / 1000;
         let timestamp = u64::try_from(now).unwrap_or(0);
         let content_type = "application/json";
-        let signature = sign(
-            &Tc3Request {
-                method: "POST",
-                host: &inner.host,
-                path: "/",
-                query: "",
-                content_type,
-                payload: body,
-                service: "sts",
-                timestamp,
-            },
-            &inner.credentials,
-        );
+        // an unsigned action goes without keys even when the client has some (as the SDKs
+        // send it: `Authorization: SKIP`, no `X-TC-Token`)
+        let credentials = credentials.filter(|_| action.signed());
+        let authorization = match credentials {
+            Some(credentials) => sign(
+                &Tc3Request {
+                    method: "POST",
+                    host: &inner.host,
+                    path: "/",
+                    query: "",
+                    content_type,
+                    payload: body,
+                    service: "sts",
+                    timestamp,
+                },
+                credentials,
+            )
+            .authorization()
+            .to_owned(),
+            None if !action.signed() => "SKIP".to_owned(),
+            None => {
+                return Attempt::Failed(StsCallErrorKind::InvalidRequest(format!(
+                    "{} must be signed and the STS client has no keys",
+                    action.action()
+                )));
+            }
+        };
         let mut request = Request::new(Body::from(body.clone()));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = match Uri::try_from(self.url()) {
@@ -244,10 +295,7 @@ impl StsClient {
         let mut headers = vec![
             (header::HOST.as_str(), inner.host.clone()),
             (header::CONTENT_TYPE.as_str(), content_type.to_owned()),
-            (
-                header::AUTHORIZATION.as_str(),
-                signature.authorization().to_owned(),
-            ),
+            (header::AUTHORIZATION.as_str(), authorization),
             ("x-tc-action", action.action().to_owned()),
             ("x-tc-version", VERSION.to_owned()),
             ("x-tc-timestamp", timestamp.to_string()),
@@ -255,7 +303,7 @@ impl StsClient {
         if let Some(region) = &inner.region {
             headers.push(("x-tc-region", region.clone()));
         }
-        if let Some(token) = inner.credentials.security_token() {
+        if let Some(token) = credentials.and_then(Credentials::security_token) {
             headers.push(("x-tc-token", token.to_owned()));
         }
         for (name, value) in headers {

@@ -1,11 +1,13 @@
-//! Where the signing keys come from: a permanent key pair, or temporary keys fetched from an
-//! STS-style endpoint (the emulator's `POST /-/sts`) and refreshed before they expire.
+//! Where the signing keys come from: a permanent key pair, the default credential chain
+//! (`TENCENTCLOUD_SECRET_ID`/`_KEY`, `~/.tencentcloud/credentials`, TKE web identity, the CVM
+//! instance role; temporary keys refreshed by cos-transport), or temporary keys fetched from
+//! an STS-style endpoint (the emulator's `POST /-/sts`) and refreshed before they expire.
 
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
 use cos_sign::Credentials;
-use cos_transport::{Body, HyperTransport, Transport};
+use cos_transport::{Body, DefaultCredentials, HyperTransport, Transport};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
@@ -30,6 +32,8 @@ pub enum CredentialSource {
     Static(Credentials),
     /// Temporary keys from `POST <url>?duration=<secs>`, cached until close to expiry.
     Sts(Box<StsSource>),
+    /// Whatever the default credential chain finds.
+    Chain(DefaultCredentials),
 }
 
 impl CredentialSource {
@@ -41,6 +45,20 @@ impl CredentialSource {
                 expires_at: None,
             }),
             Self::Sts(sts) => sts.keys(now).await,
+            Self::Chain(chain) => {
+                // cos-transport refreshes temporary keys 5 minutes ahead of expiry, the same
+                // margin as ours
+                let keys = chain
+                    .keys(UNIX_EPOCH + Duration::from_secs(now))
+                    .await
+                    .map_err(|e| {
+                        SignServerError::Config(format!("the default credential chain: {e}"))
+                    })?;
+                Ok(SigningKeys {
+                    credentials: keys.credentials,
+                    expires_at: keys.expires_at,
+                })
+            }
         }
     }
 }
@@ -130,5 +148,36 @@ impl StsSource {
                 .with_security_token(c.session_token),
             expires_at: Some(answer.expired_time),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cos_transport::credentials::MapEnvironment;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_chain_hands_over_what_it_finds() {
+        let env = MapEnvironment::new()
+            .with("TENCENTCLOUD_SECRET_ID", "AKIDchain")
+            .with("TENCENTCLOUD_SECRET_KEY", "chain-key");
+        let source =
+            CredentialSource::Chain(DefaultCredentials::builder().environment(env).build());
+        let keys = source.keys(1_700_000_000).await.unwrap();
+        assert_eq!(keys.credentials.secret_id(), "AKIDchain");
+        assert_eq!(keys.expires_at, None);
+
+        let half = MapEnvironment::new().with("TENCENTCLOUD_SECRET_ID", "AKIDchain");
+        let source =
+            CredentialSource::Chain(DefaultCredentials::builder().environment(half).build());
+        let Err(e) = source.keys(1_700_000_000).await else {
+            panic!("half a pair gave keys");
+        };
+        assert!(
+            e.to_string()
+                .contains("TENCENTCLOUD_SECRET_ID is set but TENCENTCLOUD_SECRET_KEY is not"),
+            "{e}"
+        );
     }
 }

@@ -6,14 +6,18 @@ use std::time::Duration;
 
 use clap::Parser;
 use cos_sign_server::{
-    Addressing, BrowserAccess, CredentialSource, ExtensionAllowList, SignServerConfig, StsGrant,
+    Addressing, BrowserAccess, CredentialSource, ExtensionAllowList, SignServerConfig,
+    SignServerError, StsGrant,
     StsSource,
 };
+use cos_transport::DefaultCredentials;
 
 /// Hands out credentials that can upload exactly one server-chosen key.
 ///
-/// Credentials: COS_SECRET_ID and COS_SECRET_KEY (permanent keys), or --sts-url to fetch
-/// temporary keys (e.g. the emulator's http://127.0.0.1:PORT/-/sts).
+/// Credentials: --sts-url to fetch temporary keys (e.g. the emulator's
+/// http://127.0.0.1:PORT/-/sts); else COS_SECRET_ID and COS_SECRET_KEY when both are set; else
+/// the default chain (TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY, ~/.tencentcloud/credentials,
+/// TKE web identity, the CVM instance role).
 ///
 /// It also serves a direct-upload page at / (PUT, form POST and cos-js-sdk-v5 with --js-sdk);
 /// the bucket's CORS rules must allow this server's origin for the page's uploads.
@@ -51,11 +55,13 @@ struct Args {
     /// Validity of each handed-out credential, in seconds.
     #[arg(long, default_value_t = 600)]
     ttl: u64,
-    /// Fetch temporary keys from this STS URL instead of using COS_SECRET_ID/COS_SECRET_KEY.
+    /// Fetch temporary keys from this STS URL instead of using COS_SECRET_ID/COS_SECRET_KEY or
+    /// the default credential chain.
     #[arg(long)]
     sts_url: Option<String>,
     /// Serve /sts: temporary keys from Tencent Cloud STS (GetFederationToken, signed with
-    /// COS_SECRET_ID/COS_SECRET_KEY) scoped to one fresh key, or to --sts-allow-prefix.
+    /// COS_SECRET_ID/COS_SECRET_KEY or the default chain's permanent keys) scoped to one fresh
+    /// key, or to --sts-allow-prefix.
     #[arg(long)]
     sts: bool,
     /// Where STS is (default https://sts.tencentcloudapi.com; the emulator's --sts-listen URL).
@@ -93,49 +99,73 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), cos_sign_server::SignServerError> {
+/// `COS_SECRET_ID` and `COS_SECRET_KEY` (with `COS_SECURITY_TOKEN`), when both are set: the
+/// keys given explicitly, which win over the default chain.
+fn explicit_keys() -> Option<cos_sign::Credentials> {
+    let id = std::env::var("COS_SECRET_ID")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    let key = std::env::var("COS_SECRET_KEY")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    let mut credentials = cos_sign::Credentials::new(id, key);
+    if let Ok(token) = std::env::var("COS_SECURITY_TOKEN") {
+        credentials = credentials.with_security_token(token);
+    }
+    Some(credentials)
+}
+
+async fn run(args: Args) -> Result<(), SignServerError> {
     let addressing = match &args.endpoint {
         Some(endpoint) => Addressing::from_endpoint(endpoint, &args.bucket)?,
         None => Addressing::cos_default(&args.bucket, &args.region),
     };
-    let keys = match args.sts_url {
-        Some(url) => CredentialSource::Sts(Box::new(StsSource::new(url, 1800)?)),
-        None => {
-            let id = std::env::var("COS_SECRET_ID").ok();
-            let key = std::env::var("COS_SECRET_KEY").ok();
-            match (id, key) {
-                (Some(id), Some(key)) => {
-                    let mut credentials = cos_sign::Credentials::new(id, key);
-                    if let Ok(token) = std::env::var("COS_SECURITY_TOKEN") {
-                        credentials = credentials.with_security_token(token);
-                    }
-                    CredentialSource::Static(credentials)
-                }
-                _ => {
-                    return Err(cos_sign_server::SignServerError::Config(
-                        "set COS_SECRET_ID and COS_SECRET_KEY, or pass --sts-url".into(),
-                    ));
-                }
-            }
+    let explicit = explicit_keys();
+    let chain = DefaultCredentials::new();
+    let keys = match (args.sts_url, &explicit) {
+        (Some(url), _) => CredentialSource::Sts(Box::new(StsSource::new(url, 1800)?)),
+        (None, Some(credentials)) => CredentialSource::Static(credentials.clone()),
+        (None, None) => {
+            let source = chain.resolve().await.map_err(|e| {
+                SignServerError::Config(format!("the default credential chain: {e}"))
+            })?;
+            tracing::info!(
+                source = source.name(),
+                "signing with keys from the default chain"
+            );
+            CredentialSource::Chain(chain.clone())
         }
     };
     let sts = if args.sts || args.sts_endpoint.is_some() || args.sts_allow_prefix.is_some() {
-        let id = std::env::var("COS_SECRET_ID").ok();
-        let key = std::env::var("COS_SECRET_KEY").ok();
-        let (Some(id), Some(key)) = (id, key) else {
-            return Err(cos_sign_server::SignServerError::Config(
-                "/sts calls STS with the account's keys: set COS_SECRET_ID and COS_SECRET_KEY"
-                    .into(),
-            ));
+        // GetFederationToken takes permanent keys: the explicit pair, else the chain's when
+        // they are permanent (environment or profile file)
+        let credentials = match explicit {
+            Some(credentials) => credentials,
+            None => {
+                let keys = chain
+                    .keys(std::time::SystemTime::now())
+                    .await
+                    .map_err(|e| {
+                        SignServerError::Config(format!("the default credential chain: {e}"))
+                    })?;
+                if keys.credentials.security_token().is_some() {
+                    return Err(SignServerError::Config(
+                        "/sts calls GetFederationToken, which takes permanent keys; the \
+                         default credential chain found temporary ones: set COS_SECRET_ID and \
+                         COS_SECRET_KEY"
+                            .into(),
+                    ));
+                }
+                keys.credentials
+            }
         };
-        let mut client = cos_transport::StsClient::builder(cos_sign::Credentials::new(id, key))
-            .region(args.region.clone());
+        let mut client = cos_transport::StsClient::builder(credentials).region(args.region.clone());
         if let Some(url) = &args.sts_endpoint {
             client = client.endpoint(url.clone());
         }
         let client = client
             .build()
-            .map_err(|e| cos_sign_server::SignServerError::Config(e.to_string()))?;
+            .map_err(|e| SignServerError::Config(e.to_string()))?;
         Some(StsGrant {
             client,
             region: args.region.clone(),

@@ -37,19 +37,16 @@ pub enum Target {
 }
 
 impl Target {
-    /// Real COS from COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET and COS_REGION.
-    pub fn real_from_env() -> Result<Self, String> {
+    /// Real COS from COS_BUCKET and COS_REGION, with COS_SECRET_ID/COS_SECRET_KEY or the
+    /// default credential chain's keys.
+    pub async fn real_from_env() -> Result<Self, String> {
         let var = |name: &str| {
             std::env::var(name)
                 .ok()
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| format!("--real needs {name} in the environment"))
         };
-        let mut credentials =
-            cos_sign::Credentials::new(var("COS_SECRET_ID")?, var("COS_SECRET_KEY")?);
-        if let Ok(token) = std::env::var("COS_SECURITY_TOKEN") {
-            credentials = credentials.with_security_token(token);
-        }
+        let credentials = crate::account_keys::account_keys().await?;
         Ok(Self::Real {
             bucket: var("COS_BUCKET")?,
             region: var("COS_REGION")?,

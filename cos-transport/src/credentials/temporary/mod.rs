@@ -28,7 +28,8 @@ use cos_sign::Credentials;
 use zeroize::Zeroizing;
 
 use super::{
-    ClockAnchor, CredentialError, CredentialProvider, ProvidedKeys, SigningContext, SigningMaterial,
+    ClockAnchor, CredentialError, CredentialProvider, ProvidedKeys, SigningContext,
+    SigningMaterial, keys_at,
 };
 use crate::error::BoxError;
 use crate::transport::BoxFuture;
@@ -343,34 +344,16 @@ impl TemporaryCredentials {
     /// anew (one fetch in flight) — for callers that hand keys on rather than sign with them
     /// (a backend answering a frontend's `getAuthorization`). `now` is this machine's clock.
     pub async fn current_key(&self, now: SystemTime) -> Result<TemporaryKey, CredentialError> {
-        let uri = http::Uri::from_static("/");
-        let headers = http::HeaderMap::new();
-        let server_now = now
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let ctx = SigningContext {
-            operation: "CurrentKey",
-            method: &http::Method::GET,
-            uri: &uri,
-            path: "/",
-            query: &[],
-            headers: &headers,
-            local_now: now,
-            server_now,
-        };
-        self.get(&ctx).await?;
-        let cached = self
-            .cached()
-            .ok_or_else(|| CredentialError::Invalid("no key was cached".into()))?;
-        let c = &cached.credentials;
+        let keys = keys_at(self, now).await?;
+        let c = &keys.credentials;
         let mut key = TemporaryKey::new(c.secret_id(), c.secret_key());
         if let Some(token) = c.security_token() {
             key = key.with_security_token(token);
         }
-        if let Some(start) = cached.issued {
+        if let Some(start) = keys.valid_from {
             key = key.with_start_time(start);
         }
-        if let Some(expires) = cached.expires {
+        if let Some(expires) = keys.expires_at {
             key = key.with_expired_time(expires);
         }
         Ok(key)
