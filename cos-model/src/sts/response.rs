@@ -23,6 +23,36 @@ pub struct StsCredentials {
     pub request_id: String,
 }
 
+impl StsCredentials {
+    /// The answer a frontend's `getAuthorization` callback hands to cos-js-sdk-v5 and
+    /// cos-wx-sdk-v5 unchanged: the flat `TmpSecretId`/`TmpSecretKey`/`SecurityToken`/
+    /// `StartTime`/`ExpiredTime`, and the qcloud-cos-sts shape `credentials{tmpSecretId,
+    /// tmpSecretKey,sessionToken}`, `startTime`, `expiredTime`, `expiration`, `requestId`.
+    /// `StartTime` is `ExpiredTime - duration_seconds` (STS's clock, as Tencent's COS STS SDKs
+    /// compute it). It carries the secret: it is for the one client the keys were minted for.
+    pub fn frontend_json(&self, duration_seconds: u32) -> serde_json::Value {
+        let start = self
+            .expired_time
+            .saturating_sub(u64::from(duration_seconds));
+        serde_json::json!({
+            "TmpSecretId": self.tmp_secret_id,
+            "TmpSecretKey": self.tmp_secret_key,
+            "SecurityToken": self.token,
+            "StartTime": start,
+            "ExpiredTime": self.expired_time,
+            "credentials": {
+                "tmpSecretId": self.tmp_secret_id,
+                "tmpSecretKey": self.tmp_secret_key,
+                "sessionToken": self.token,
+            },
+            "startTime": start,
+            "expiredTime": self.expired_time,
+            "expiration": self.expiration,
+            "requestId": self.request_id,
+        })
+    }
+}
+
 impl fmt::Debug for StsCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StsCredentials")
@@ -198,6 +228,24 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 mod tests {
     use super::*;
     use http::StatusCode;
+
+    #[test]
+    fn the_frontend_answer_has_both_shapes_and_starts_duration_before_expiry() {
+        let keys = StsCredentials {
+            tmp_secret_id: "AKIDtmp".into(),
+            tmp_secret_key: "tmp-secret".into(),
+            token: "tok".into(),
+            expired_time: 1_700_001_800,
+            expiration: Some("2023-11-14T22:43:20Z".into()),
+            request_id: "req-1".into(),
+        };
+        let json = keys.frontend_json(1800);
+        assert_eq!(json["StartTime"], 1_700_000_000u64);
+        assert_eq!(json["startTime"], json["StartTime"]);
+        assert_eq!(json["TmpSecretKey"], "tmp-secret");
+        assert_eq!(json["credentials"]["sessionToken"], "tok");
+        assert_eq!(json["expiredTime"], 1_700_001_800u64);
+    }
 
     #[test]
     fn reads_the_documented_answer() {

@@ -7,8 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use cos_sign_server::{
     Addressing, BrowserAccess, CredentialSource, ExtensionAllowList, SignServerConfig,
-    SignServerError, StsGrant,
-    StsSource,
+    SignServerError, StsGrant, StsSource,
 };
 use cos_transport::DefaultCredentials;
 

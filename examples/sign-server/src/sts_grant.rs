@@ -11,7 +11,6 @@
 use cos_model::sts::GetFederationToken;
 use cos_sign::cam::UploadPolicy;
 use cos_transport::StsClient;
-use serde_json::json;
 
 use crate::error::{RequestError, SignServerError};
 
@@ -62,28 +61,9 @@ pub(crate) async fn grant(
             url: sts.client.url(),
             reason: e.to_string(),
         })?;
-    // As Tencent's COS STS SDKs do: the key's start on STS's clock.
-    let start = out
-        .expired_time
-        .saturating_sub(u64::from(sts.duration_seconds));
-    let mut answer = json!({
-        "TmpSecretId": out.tmp_secret_id,
-        "TmpSecretKey": out.tmp_secret_key,
-        "SecurityToken": out.token,
-        "StartTime": start,
-        "ExpiredTime": out.expired_time,
-        "credentials": {
-            "tmpSecretId": out.tmp_secret_id,
-            "tmpSecretKey": out.tmp_secret_key,
-            "sessionToken": out.token,
-        },
-        "startTime": start,
-        "expiredTime": out.expired_time,
-        "expiration": out.expiration,
-        "requestId": out.request_id,
-        "bucket": bucket,
-        "region": sts.region,
-    });
+    let mut answer = out.frontend_json(sts.duration_seconds);
+    answer["bucket"] = bucket.into();
+    answer["region"] = sts.region.clone().into();
     match scope {
         StsScope::Key(key) => answer["key"] = key.into(),
         StsScope::Prefix(prefix) => answer["prefix"] = prefix.into(),
