@@ -29,14 +29,14 @@ pub enum Error {
     /// A truncated listing page named a next marker that does not move past the one just
     /// used: following it would ask for the same page for ever.
     #[error(
-        "{operation} of bucket {bucket}: the listing is truncated but does not advance past marker {marker:?}"
+        "{operation} of bucket {bucket}: the listing is truncated but does not advance past marker {marker}"
     )]
     Stalled {
         /// The listing operation (`GetBucket`, …).
         operation: &'static str,
         /// The bucket listed.
         bucket: String,
-        /// The marker that did not advance.
+        /// The marker that did not advance (`(none)` when the truncated page named none).
         marker: String,
     },
     /// HEAD of the copy source answered without a `Content-Length`: its size is unknown, so

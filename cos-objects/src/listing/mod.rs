@@ -37,8 +37,15 @@ where
     /// The same request, starting after `marker`.
     fn after(&self, marker: Self::Marker) -> Self;
 
-    /// The marker of the page after `page`; `None` when `page` is the last.
+    /// Whether more pages follow `page` (`IsTruncated`).
+    fn truncated(page: &Self::Output) -> bool;
+
+    /// The marker of the page after a truncated `page`; `None` when the page names none
+    /// (neither a next marker nor an entry to start after).
     fn next_marker(page: &Self::Output) -> Option<Self::Marker>;
+
+    /// The marker as a user reads it (in errors).
+    fn describe(marker: &Self::Marker) -> String;
 
     /// Whether `next` moves the listing on from `previous` (the marker of the request that
     /// answered it; `None` for the first request).
@@ -87,19 +94,26 @@ where
                 return Ok(None);
             };
             let page = client.execute(&op).await?;
-            let next = match P::next_marker(&page) {
-                None => State::Done,
-                Some(marker) if !P::advances(previous.as_ref(), &marker) => {
-                    return Err(Error::Stalled {
-                        operation: op.name(),
-                        bucket: client.bucket().map(ToString::to_string).unwrap_or_default(),
-                        marker: format!("{marker:?}"),
-                    });
+            let next = if !P::truncated(&page) {
+                State::Done
+            } else {
+                match P::next_marker(&page) {
+                    Some(marker) if P::advances(previous.as_ref(), &marker) => State::Next {
+                        op: op.after(marker.clone()),
+                        previous: Some(marker),
+                    },
+                    // truncated, but the next request would be this one again (or none can
+                    // be made): stop rather than loop or end silently short
+                    stuck => {
+                        return Err(Error::Stalled {
+                            operation: op.name(),
+                            bucket: client.bucket().map(ToString::to_string).unwrap_or_default(),
+                            marker: stuck
+                                .or(previous)
+                                .map_or_else(|| "(none)".to_owned(), |m| P::describe(&m)),
+                        });
+                    }
                 }
-                Some(marker) => State::Next {
-                    op: op.after(marker.clone()),
-                    previous: Some(marker),
-                },
             };
             tracing::debug!(
                 operation = op.name(),
@@ -167,6 +181,70 @@ mod tests {
             let merged: Vec<String> = merged.into_iter().map(|(k, _)| k).collect();
             prop_assert_eq!(merged, keys.into_iter().collect::<Vec<_>>());
         }
+    }
+
+    fn mock_client(pages: &[&str]) -> Client {
+        use cos_transport::test_util::{MockResponse, MockTransport, Rule};
+        let replies = pages
+            .iter()
+            .map(|body| MockResponse::ok().body(body.to_string()).into());
+        Client::builder(cos_model::Endpoint::path_style("http://127.0.0.1:9").unwrap())
+            .bucket(cos_model::BucketName::new("b-1250000000").unwrap())
+            .credentials(cos_transport::StaticCredentials::from_keys(
+                "AKIDtest", "secret",
+            ))
+            .transport(MockTransport::new().with_rule(Rule::any().replies(replies)))
+            .build()
+            .unwrap()
+    }
+
+    const STUCK: &str = "<ListBucketResult><Name>b-1250000000</Name><IsTruncated>true</IsTruncated>\
+        <NextMarker>a</NextMarker><Contents><Key>a</Key></Contents></ListBucketResult>";
+
+    #[tokio::test]
+    async fn a_listing_that_does_not_advance_stops() {
+        use futures_util::TryStreamExt;
+        let client = mock_client(&[STUCK]);
+        let mut entries = ObjectListing::new().entries(&client);
+        assert_eq!(entries.try_next().await.unwrap().unwrap().key(), "a");
+        let err = entries.try_next().await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "GetBucket of bucket b-1250000000: the listing is truncated but does not advance \
+             past marker a"
+        );
+        assert!(entries.try_next().await.unwrap().is_none());
+
+        let empty = "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>";
+        let client = mock_client(&[empty]);
+        let err = ObjectListing::new()
+            .entries(&client)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Stalled { marker, .. } if marker == "(none)"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_without_bucket_sends_nothing() {
+        use futures_util::TryStreamExt;
+        let client =
+            Client::builder(cos_model::Endpoint::path_style("http://127.0.0.1:9").unwrap())
+                .credentials(cos_transport::StaticCredentials::from_keys(
+                    "AKIDtest", "secret",
+                ))
+                .transport(cos_transport::test_util::MockTransport::new())
+                .build()
+                .unwrap();
+        let err = ObjectListing::new()
+            .entries(&client)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NoBucket));
     }
 
     #[test]

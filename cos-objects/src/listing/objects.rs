@@ -148,6 +148,14 @@ impl Paged for GetBucket {
         self.clone().marker(marker)
     }
 
+    fn describe(marker: &ObjectMarker) -> String {
+        marker.0.clone()
+    }
+
+    fn truncated(page: &ListBucketResult) -> bool {
+        page.is_truncated
+    }
+
     fn next_marker(page: &ListBucketResult) -> Option<ObjectMarker> {
         page.next_page()
     }

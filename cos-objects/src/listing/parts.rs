@@ -60,6 +60,14 @@ impl Paged for ListParts {
         self.clone().marker(marker)
     }
 
+    fn describe(marker: &PartNumberMarker) -> String {
+        format!("part {}", marker.0)
+    }
+
+    fn truncated(page: &ListPartsResult) -> bool {
+        page.is_truncated
+    }
+
     fn next_marker(page: &ListPartsResult) -> Option<PartNumberMarker> {
         page.next_page()
     }

@@ -123,6 +123,17 @@ impl Paged for ListMultipartUploads {
         self.clone().marker(marker)
     }
 
+    fn describe(marker: &UploadMarker) -> String {
+        match &marker.upload_id {
+            Some(id) => format!("{} (upload id {id})", marker.key),
+            None => marker.key.clone(),
+        }
+    }
+
+    fn truncated(page: &ListMultipartUploadsResult) -> bool {
+        page.is_truncated
+    }
+
     fn next_marker(page: &ListMultipartUploadsResult) -> Option<UploadMarker> {
         page.next_page()
     }
