@@ -183,19 +183,62 @@ mod tests {
         }
     }
 
-    fn mock_client(pages: &[&str]) -> Client {
+    fn mock(
+        pages: &[&str],
+    ) -> (
+        Client,
+        std::sync::Arc<cos_transport::test_util::MockTransport>,
+    ) {
         use cos_transport::test_util::{MockResponse, MockTransport, Rule};
         let replies = pages
             .iter()
             .map(|body| MockResponse::ok().body(body.to_string()).into());
-        Client::builder(cos_model::Endpoint::path_style("http://127.0.0.1:9").unwrap())
-            .bucket(cos_model::BucketName::new("b-1250000000").unwrap())
-            .credentials(cos_transport::StaticCredentials::from_keys(
-                "AKIDtest", "secret",
-            ))
-            .transport(MockTransport::new().with_rule(Rule::any().replies(replies)))
-            .build()
-            .unwrap()
+        let transport =
+            std::sync::Arc::new(MockTransport::new().with_rule(Rule::any().replies(replies)));
+        let client =
+            Client::builder(cos_model::Endpoint::path_style("http://127.0.0.1:9").unwrap())
+                .bucket(cos_model::BucketName::new("b-1250000000").unwrap())
+                .credentials(cos_transport::StaticCredentials::from_keys(
+                    "AKIDtest", "secret",
+                ))
+                .transport(transport.clone())
+                .build()
+                .unwrap();
+        (client, transport)
+    }
+
+    fn mock_client(pages: &[&str]) -> Client {
+        mock(pages).0
+    }
+
+    #[tokio::test]
+    async fn without_next_marker_the_next_page_starts_after_the_last_key() {
+        use futures_util::TryStreamExt;
+        // COS may leave NextMarker out (S3 does without a delimiter): the last key is the
+        // marker, decoded like the keys.
+        let first = "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>\
+            <Contents><Key>a%20b</Key></Contents><Contents><Key>c%2Bd+%E4%B8%AD</Key></Contents>\
+            </ListBucketResult>";
+        let last = "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>\
+            <Contents><Key>e</Key></Contents></ListBucketResult>";
+        let (client, transport) = mock(&[first, last]);
+        let keys: Vec<String> = ObjectListing::new()
+            .page_size(2)
+            .entries(&client)
+            .map_ok(|e| e.key().to_owned())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(keys, ["a b", "c+d 中", "e"]);
+        let requests = transport.requests();
+        assert_eq!(requests.len(), 2);
+        let query = requests[1].query();
+        assert!(
+            query.contains(&("marker".to_owned(), "c+d 中".to_owned())),
+            "{query:?}"
+        );
+        assert!(query.contains(&("encoding-type".to_owned(), "url".to_owned())));
+        assert!(query.contains(&("max-keys".to_owned(), "2".to_owned())));
     }
 
     const STUCK: &str = "<ListBucketResult><Name>b-1250000000</Name><IsTruncated>true</IsTruncated>\
