@@ -1,7 +1,7 @@
 //! Copies against the emulator: one PUT Object - Copy with the metadata kept or replaced; a
 //! multipart copy of an object larger than the threshold, byte-exact (CRC64 and bytes) and
-//! with the metadata kept from the source's HEAD; a multipart copy refused mid-way, or whose
-//! source is replaced mid-way, aborted, leaving no upload.
+//! with the metadata kept from the source's HEAD; a multipart copy refused mid-way, whose
+//! source is replaced mid-way, or dropped mid-way, aborted, leaving no upload.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -263,5 +263,85 @@ async fn a_source_replaced_mid_copy_fails_the_copy() {
         .await
         .unwrap_err();
     assert_eq!(missing.status().map(|s| s.as_u16()), Some(404));
+    emu.shutdown().await;
+}
+
+/// Forwards requests, but holds every Upload Part - Copy for ever (telling `held` about the
+/// first), and reports each Abort's status on `aborted` once COS answered it.
+struct HoldPartCopies {
+    inner: Arc<dyn DynTransport>,
+    held: tokio::sync::mpsc::UnboundedSender<()>,
+    aborted: tokio::sync::mpsc::UnboundedSender<u16>,
+}
+
+impl Transport for HoldPartCopies {
+    async fn send(&self, request: http::Request<Body>) -> TransportResult {
+        if request.headers().contains_key("x-cos-copy-source-range") {
+            let _ = self.held.send(());
+            return std::future::pending().await;
+        }
+        let abort = request.method() == http::Method::DELETE;
+        let response = self.inner.send_dyn(request).await;
+        if abort && let Ok(r) = &response {
+            let _ = self.aborted.send(r.status().as_u16());
+        }
+        response
+    }
+}
+
+/// `f`, failing the test instead of hanging if it never ends (nothing here is timed).
+async fn within<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), f)
+        .await
+        .expect("the step ends")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_multipart_copy_aborts_its_upload() {
+    let emu = emulator().await;
+    let client = client(&emu);
+    put_source(&client, "src/held.bin", &random_bytes(3 * MIB as usize, 2)).await;
+    let (held_tx, mut held) = tokio::sync::mpsc::unbounded_channel();
+    let (aborted_tx, mut aborted) = tokio::sync::mpsc::unbounded_channel();
+    let holding = Client::builder(cos_model::Endpoint::path_style(&emu.endpoint_url()).unwrap())
+        .bucket(cos_model::BucketName::new(BUCKET).unwrap())
+        .credentials(cos_transport::StaticCredentials::from_keys(
+            super::ID,
+            super::SECRET,
+        ))
+        .transport(HoldPartCopies {
+            inner: client.transport().clone(),
+            held: held_tx,
+            aborted: aborted_tx,
+        })
+        .build()
+        .unwrap();
+    let copy = tokio::spawn(async move {
+        ObjectCopy::new(key("src/held.bin"), key("dst/held.bin"))
+            .threshold(MIB)
+            .part_size(MIB)
+            .run(&holding)
+            .await
+    });
+    within(held.recv()).await.expect("a part copy is sent");
+    let uploads = UploadListing::new()
+        .uploads(&client)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert_eq!(uploads.len(), 1, "the copy's upload is under way");
+    copy.abort();
+    assert!(copy.await.unwrap_err().is_cancelled());
+    assert_eq!(
+        within(aborted.recv()).await,
+        Some(204),
+        "the dropped copy's upload is aborted"
+    );
+    let left: Vec<_> = UploadListing::new()
+        .uploads(&client)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "uploads left: {left:?}");
     emu.shutdown().await;
 }
