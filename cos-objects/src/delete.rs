@@ -9,6 +9,7 @@ use cos_model::ops::{DeleteMultipleObjects, ObjectSummary};
 use cos_model::{ErrorCode, NameError, ObjectKey};
 use cos_transport::Client;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use tracing::Instrument;
 
 use crate::Error;
 use crate::listing::{MAX_PAGE_SIZE, ObjectListing, check_page_size};
@@ -160,24 +161,27 @@ impl DeleteByPrefix {
     pub async fn run(&self, client: &Client) -> Result<DeleteSummary, Error> {
         let span =
             tracing::info_span!("delete_by_prefix", prefix = %self.prefix, dry_run = self.dry_run);
-        let _entered = span.enter();
-        let mut summary = DeleteSummary {
-            dry_run: self.dry_run,
-            ..DeleteSummary::default()
-        };
-        let mut batches = self.batches(client);
-        while let Some(batch) = batches.try_next().await? {
-            summary.batches += 1;
-            summary.deleted += batch.deleted.len() as u64;
-            summary.failed.extend(batch.failed);
+        async {
+            let mut summary = DeleteSummary {
+                dry_run: self.dry_run,
+                ..DeleteSummary::default()
+            };
+            let mut batches = self.batches(client);
+            while let Some(batch) = batches.try_next().await? {
+                summary.batches += 1;
+                summary.deleted += batch.deleted.len() as u64;
+                summary.failed.extend(batch.failed);
+            }
+            tracing::info!(
+                deleted = summary.deleted,
+                failed = summary.failed.len(),
+                batches = summary.batches,
+                "delete by prefix finished"
+            );
+            Ok(summary)
         }
-        tracing::info!(
-            deleted = summary.deleted,
-            failed = summary.failed.len(),
-            batches = summary.batches,
-            "delete by prefix finished"
-        );
-        Ok(summary)
+        .instrument(span)
+        .await
     }
 }
 
