@@ -19,6 +19,7 @@ use super::{CopyMethod, CopyOutput, ObjectCopy, Source, plan};
 use crate::Error;
 
 impl ObjectCopy {
+    /// Copies `source` (of size > 0) in parts.
     pub(super) async fn multipart(
         &self,
         client: &Client,
@@ -125,9 +126,11 @@ impl ObjectCopy {
         upload_id: &UploadId,
         cause: Error,
     ) -> Error {
-        guard.armed = None;
         let abort = AbortMultipartUpload::new(self.key.clone(), upload_id.clone());
-        match client.execute(&abort).await {
+        let result = client.execute(&abort).await;
+        // disarmed only now: a copy dropped while its Abort is in flight still aborts
+        guard.armed = None;
+        match result {
             Ok(_) => {
                 tracing::info!(upload_id = %upload_id, "multipart copy aborted");
                 cause
