@@ -36,6 +36,8 @@ pub enum CopyMetadata {
     /// The source's: `x-cos-metadata-directive: Copy` for one request; for a multipart copy
     /// the source's `Content-Type`, `Cache-Control`, `Content-Disposition`,
     /// `Content-Encoding`, `Expires` and `x-cos-meta-*` (from its HEAD) are given to Initiate.
+    /// The storage class is not metadata: as COS does, the copy is `STANDARD` unless
+    /// [`ObjectCopy::storage_class`] names another.
     #[default]
     Keep,
     /// These headers instead (`x-cos-metadata-directive: Replaced`; for a multipart copy,
@@ -138,7 +140,8 @@ impl ObjectCopy {
         self
     }
 
-    /// The copy's storage class (`x-cos-storage-class`), whatever the metadata.
+    /// The copy's storage class (`x-cos-storage-class`), whatever the metadata; without it
+    /// the copy is `STANDARD`, whatever the source's (COS's rule).
     pub fn storage_class(mut self, class: StorageClass) -> Self {
         self.storage_class = Some(class);
         self

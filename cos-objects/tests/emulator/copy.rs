@@ -85,6 +85,33 @@ async fn put_object_copy_keeps_or_replaces_metadata() {
     assert_eq!(h.cache_control, None);
     assert_eq!(h.storage_class, Some(StorageClass::StandardIa));
 
+    // the storage class is never the source's: STANDARD unless the copy names one (COS)
+    client
+        .execute(
+            &PutObject::new(key("src/cold.bin"), Bytes::from_static(b"cold"))
+                .options(ObjectOptions::new().storage_class(StorageClass::StandardIa)),
+        )
+        .await
+        .unwrap();
+    ObjectCopy::new(key("src/cold.bin"), key("dst/warm.bin"))
+        .run(&client)
+        .await
+        .unwrap();
+    let warm = head(&client, "dst/warm.bin").await.storage_class;
+    assert!(
+        matches!(warm, None | Some(StorageClass::Standard)),
+        "{warm:?}"
+    );
+    ObjectCopy::new(key("src/cold.bin"), key("dst/cold.bin"))
+        .storage_class(StorageClass::StandardIa)
+        .run(&client)
+        .await
+        .unwrap();
+    assert_eq!(
+        head(&client, "dst/cold.bin").await.storage_class,
+        Some(StorageClass::StandardIa)
+    );
+
     let missing = ObjectCopy::new(key("src/none"), key("dst/none"))
         .run(&client)
         .await

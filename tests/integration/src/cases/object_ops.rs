@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use cos_model::ops::{HeadObject, InitiateMultipartUpload, PutObject, UploadPart};
-use cos_model::options::ObjectOptions;
+use cos_model::options::{ObjectOptions, StorageClass};
 use cos_model::{ObjectKey, PartNumber};
 use cos_objects::{
     CopyMetadata, CopyMethod, DeleteByPrefix, ObjectCopy, ObjectEntry, ObjectListing, PartListing,
@@ -190,7 +190,8 @@ pub async fn delete_by_prefix(ctx: &Context) -> Outcome {
     Ok(())
 }
 
-/// A copy above the threshold goes in parts: same bytes (CRC64), same metadata.
+/// A copy above the threshold goes in parts: same bytes (CRC64), same metadata; one below
+/// it replaces the metadata when asked; neither copies the storage class.
 pub async fn multipart_copy(ctx: &Context) -> Outcome {
     let client = ctx.client();
     let body = data::body(3 * MIB + 5, 77);
@@ -262,6 +263,30 @@ pub async fn multipart_copy(ctx: &Context) -> Outcome {
         !head.user_metadata.iter().any(|(n, _)| n == "origin"),
         "metadata not replaced: {:?}",
         head.user_metadata
+    );
+
+    // the storage class is not copied: STANDARD unless the copy names one
+    let cold = ctx.key("cp/cold.bin")?;
+    client
+        .execute(
+            &PutObject::new(cold.clone(), "cold")
+                .options(ObjectOptions::new().storage_class(StorageClass::StandardIa)),
+        )
+        .await
+        .context("PutObject STANDARD_IA source")?;
+    let warm = ctx.key("cp/warm.bin")?;
+    objects(
+        ObjectCopy::new(cold, warm.clone()).run(client).await,
+        "ObjectCopy of a STANDARD_IA object",
+    )?;
+    let head = client
+        .execute(&HeadObject::new(warm))
+        .await
+        .context("HeadObject of the copy")?;
+    ensure!(
+        matches!(head.storage_class, None | Some(StorageClass::Standard)),
+        "the copy's storage class: {:?}",
+        head.storage_class
     );
     Ok(())
 }
