@@ -6,12 +6,14 @@
 //! - delete by prefix: a dry run deletes nothing, the real run deletes exactly the prefix,
 //!   keys COS refuses are reported one by one;
 //! - copies: one PUT Object - Copy with metadata kept or replaced, a multipart copy above the
-//!   threshold byte-exact, a failed multipart copy aborted.
+//!   threshold byte-exact, a failed multipart copy aborted;
+//! - the `objects` example: its commands and its JSON summary line.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod copy;
 mod delete;
+mod example;
 mod listing;
 
 use bytes::Bytes;
