@@ -90,6 +90,7 @@ pub struct DeleteByPrefix {
     whole_bucket: bool,
     dry_run: bool,
     batch_size: u32,
+    batches_in_flight: usize,
 }
 
 impl DeleteByPrefix {
@@ -101,6 +102,7 @@ impl DeleteByPrefix {
             whole_bucket: false,
             dry_run: false,
             batch_size: MAX_PAGE_SIZE,
+            batches_in_flight: 2,
         }
     }
 
@@ -124,7 +126,20 @@ impl DeleteByPrefix {
         self
     }
 
+    /// DeleteMultipleObjects requests in flight (2 by default: the next page is listed while
+    /// the one before is deleted). Each holds one page of keys in memory.
+    pub fn batches_in_flight(mut self, n: usize) -> Self {
+        self.batches_in_flight = n;
+        self
+    }
+
     fn listing(&self) -> Result<ObjectListing, Error> {
+        if self.batches_in_flight == 0 {
+            return Err(Error::InvalidOption {
+                option: "batches_in_flight",
+                reason: "at least one batch must be in flight".to_owned(),
+            });
+        }
         if self.prefix.is_empty() && !self.whole_bucket {
             return Err(Error::InvalidOption {
                 option: "prefix",
@@ -138,22 +153,25 @@ impl DeleteByPrefix {
             .page_size(check_page_size("batch_size", self.batch_size)?))
     }
 
-    /// The batches one by one: each listing page is deleted (unless this is a dry run) before
-    /// the next page is asked for. A failed request ends the stream with its error; keys COS
-    /// refuses one by one are in the batch's `failed`.
+    /// The batches in listing order: each listing page is deleted (unless this is a dry run)
+    /// while the next pages are listed, up to `batches_in_flight` at a time (a page's keys
+    /// all sort before the next page's marker, so deleting them does not change what the
+    /// next page lists). A failed request ends the stream with its error; keys COS refuses
+    /// one by one are in the batch's `failed`.
     pub fn batches(&self, client: &Client) -> BoxStream<'static, Result<DeleteBatch, Error>> {
         let listing = match self.listing() {
             Ok(l) => l,
             Err(e) => return stream::once(async { Err(e) }).boxed(),
         };
-        let dry_run = self.dry_run;
+        let (dry_run, in_flight) = (self.dry_run, self.batches_in_flight);
         let client = client.clone();
         listing
             .pages(&client)
-            .and_then(move |page| {
+            .map_ok(move |page| {
                 let client = client.clone();
                 async move { delete_batch(&client, page.contents, dry_run).await }
             })
+            .try_buffered(in_flight)
             .boxed()
     }
 

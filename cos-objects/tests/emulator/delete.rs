@@ -1,6 +1,6 @@
-//! Delete by prefix against the emulator: a dry run lists exactly the prefix and deletes
-//! nothing; the real run deletes exactly the prefix in batches of 1 000 and touches nothing
-//! else; keys a scoped key may not delete are reported one by one with COS's code.
+//! Delete by prefix against the emulator: a dry run lists exactly the prefix (in batches of
+//! 1 000) and deletes nothing; the real run, several batches in flight, deletes exactly the
+//! prefix and touches nothing else; keys a scoped key may not delete are reported one by one with COS's code.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -58,10 +58,16 @@ async fn dry_run_then_delete_exactly_the_prefix() {
     assert!(summary.is_complete());
     assert_eq!(all_keys(&client).await.len(), doomed.len() + kept.len());
 
-    let summary = DeleteByPrefix::new("del/").run(&client).await.unwrap();
+    // smaller batches, four in flight while the listing goes on
+    let summary = DeleteByPrefix::new("del/")
+        .batch_size(100)
+        .batches_in_flight(4)
+        .run(&client)
+        .await
+        .unwrap();
     assert!(!summary.dry_run);
     assert_eq!(summary.deleted, doomed.len() as u64);
-    assert_eq!(summary.batches, 3);
+    assert_eq!(summary.batches, 24);
     assert!(summary.failed.is_empty(), "{:?}", summary.failed);
     assert_eq!(all_keys(&client).await, kept);
 
