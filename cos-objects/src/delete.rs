@@ -45,7 +45,7 @@ pub struct DeleteFailure {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DeleteBatch {
     /// The keys deleted, or in a dry run the keys that would be.
-    pub deleted: Vec<String>,
+    pub deleted: Vec<ObjectKey>,
     /// The keys that were not deleted.
     pub failed: Vec<DeleteFailure>,
 }
@@ -222,7 +222,7 @@ async fn delete_batch(
         }
     }
     if dry_run || keys.is_empty() {
-        batch.deleted = keys.into_iter().map(ObjectKey::into_string).collect();
+        batch.deleted = keys;
         return Ok(batch);
     }
     // Quiet: COS lists only the failures, the rest of the batch was deleted.
@@ -232,7 +232,6 @@ async fn delete_batch(
     let refused: HashSet<&str> = answer.errors.iter().map(|e| e.key.as_str()).collect();
     batch.deleted = keys
         .into_iter()
-        .map(ObjectKey::into_string)
         .filter(|k| !refused.contains(k.as_str()))
         .collect();
     batch

@@ -44,7 +44,11 @@ async fn dry_run_then_delete_exactly_the_prefix() {
     let listed: BTreeSet<String> = dry
         .batches(&client)
         .map_ok(|b| {
-            futures_util::stream::iter(b.deleted.into_iter().map(Ok::<_, cos_objects::Error>))
+            futures_util::stream::iter(
+                b.deleted
+                    .into_iter()
+                    .map(|k| Ok::<_, cos_objects::Error>(k.into_string())),
+            )
         })
         .try_flatten()
         .try_collect()
