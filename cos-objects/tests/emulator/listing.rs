@@ -95,6 +95,8 @@ fn listings_of_thousands_of_keys_equal_the_model() {
     let mut runner = TestRunner::new(Config {
         cases: 8,
         max_shrink_iters: 8,
+        // a runner built by hand has no source file to persist failures beside
+        failure_persistence: None,
         ..Config::default()
     });
     let case = std::sync::atomic::AtomicUsize::new(0);
