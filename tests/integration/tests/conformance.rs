@@ -5,6 +5,7 @@
 use cos_integration::Context;
 use cos_integration::cases::{
     addressing, auth, bucket, copy, cors, delete_multiple, faults, keys, listing, multipart,
+    object_ops,
     objects, post_object, presign, scoped, skew, temporary,
 };
 
@@ -54,6 +55,10 @@ conformance! {
     key_too_long => keys::key_too_long,
 
     listing_prefix_delimiter_and_paging => listing::prefix_delimiter_and_paging,
+
+    object_ops_listing_streams => object_ops::listing_streams,
+    object_ops_delete_by_prefix => object_ops::delete_by_prefix,
+    object_ops_multipart_copy => object_ops::multipart_copy,
 
     multipart_round_trip => multipart::round_trip,
     multipart_abort_and_no_such_upload => multipart::abort_and_no_such_upload,

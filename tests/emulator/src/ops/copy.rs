@@ -123,9 +123,10 @@ pub async fn put_object_copy(ctx: &Ctx<'_>) -> Outcome {
     } else {
         obj.meta.clone()
     };
-    if ctx.headers.contains_key("x-cos-storage-class") {
-        meta.storage_class = new_meta.storage_class.clone();
-    }
+    // COS (doc 436/10881): whatever the directive, the copy's storage class and encryption
+    // are the request's — STANDARD and none unless it names them — never the source's.
+    meta.storage_class = new_meta.storage_class.clone();
+    meta.sse = new_meta.sse.clone();
     let copy = StoredObject {
         blob: obj.blob.clone(),
         etag: obj.etag.clone(),

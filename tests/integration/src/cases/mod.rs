@@ -11,6 +11,7 @@ pub mod faults;
 pub mod keys;
 pub mod listing;
 pub mod multipart;
+pub mod object_ops;
 pub mod objects;
 pub mod post_object;
 pub mod presign;
